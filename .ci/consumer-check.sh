@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Packs QQuant into a local folder, checks what the packages hold, then builds, runs and publishes a throwaway
+# console app outside the solution that references QQuant.Core from that folder plus TorchSharp-cpu. Proves that
+# the buildTransitive targets reach consumers: TorchSharp loads with no extra step, the NuGet cache stays pristine.
+# Usage: .ci/consumer-check.sh [work-folder]   (default: a new temporary folder)
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+if [ $# -ge 1 ]; then
+  work=$1
+else
+  # A folder of our own is removed once the check has passed (it holds GBs of libtorch copies); kept on failure.
+  work=$(mktemp -d /tmp/qquant-consumer.XXXXXX)
+  trap '[ $? -eq 0 ] && rm -rf "$work"' EXIT
+fi
+mkdir -p "$work"
+feed="$work/feed"
+fail() { echo "consumer-check: FAILED: $*" >&2; exit 1; }
+step() { echo "consumer-check: $*"; }
+
+version=$(dotnet msbuild "$repo/QQuant.Core/QQuant.Core.csproj" -getProperty:Version)
+step "packing QQuant $version into $feed"
+dotnet pack "$repo/QQuant.sln" -c Release -o "$feed" -tl:off -nologo >"$work/pack.log" 2>&1 || { cat "$work/pack.log"; fail "dotnet pack"; }
+
+# Each package holds its library, XML docs, readme and (QQuant.Core) the build targets: nothing else.
+for id in QQuant.Core QQuant.Quantizers QQuant.Vision; do
+  nupkg="$feed/$id.$version.nupkg"
+  [ -f "$nupkg" ] || fail "$nupkg was not produced"
+  [ -f "$feed/$id.$version.snupkg" ] || fail "$feed/$id.$version.snupkg was not produced"
+  expected="README.md
+lib/net10.0/$id.dll
+lib/net10.0/$id.xml
+$id.nuspec"
+  if [ "$id" = QQuant.Core ]; then
+    expected="$expected
+buildTransitive/LibTorchSharpPatch.cs
+buildTransitive/QQuant.Core.targets"
+  fi
+  actual=$(unzip -Z1 "$nupkg" | grep -v -E '^(_rels/\.rels|\[Content_Types\]\.xml|package/services/metadata/core-properties/[^/]+\.psmdcp)$' | sort)
+  [ "$actual" = "$(echo "$expected" | sort)" ] || fail "$id holds unexpected files:
+$actual
+expected:
+$expected"
+  nuspec=$(unzip -p "$nupkg" "$id.nuspec")
+  for field in "<id>$id</id>" "<version>$version</version>" "<authors>" "<description>" \
+               '<license type="expression">MIT</license>' "<readme>README.md</readme>" "<tags>" \
+               '<dependency id="TorchSharp" version="0.107.0"'; do
+    grep -qF "$field" <<<"$nuspec" || fail "$id.nuspec lacks $field"
+  done
+  unzip -Z1 "$feed/$id.$version.snupkg" | grep -qx "lib/net10.0/$id.pdb" || fail "$id.snupkg lacks its pdb"
+  step "$id $version: contents and metadata as expected"
+done
+
+app="$work/app"
+rm -rf "$app" && mkdir -p "$app"
+cp "$repo/.ci/consumer/Consumer.csproj" "$repo/.ci/consumer/Program.cs" "$app/"
+# QQuant packages go to a private packages folder, so a re-packed 0.1.0 is never shadowed by an older copy in the
+# user's cache; everything else is found in the user's cache first (a fallback folder is only read).
+cat >"$app/nuget.config" <<EOF
+<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <config>
+    <add key="globalPackagesFolder" value="$work/packages" />
+  </config>
+  <fallbackPackageFolders>
+    <add key="user-cache" value="${NUGET_PACKAGES:-$HOME/.nuget/packages}" />
+  </fallbackPackageFolders>
+  <packageSources>
+    <clear />
+    <add key="qquant-local" value="$feed" />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+  </packageSources>
+</configuration>
+EOF
+
+build() { dotnet build "$app" -c Release -tl:off -nologo -p:QQuantVersion="$version" "$@"; }
+patched_lines() { grep -c 'QQuant: patched .*libLibTorchSharp.so' "$1" || true; }
+
+step "building the consumer app"
+build >"$work/build1.log" 2>&1 || { cat "$work/build1.log"; fail "first build of the consumer app"; }
+[ "$(patched_lines "$work/build1.log")" = 1 ] || { cat "$work/build1.log"; fail "the first build should log exactly one 'QQuant: patched' line"; }
+grep 'QQuant: patched' "$work/build1.log"
+
+step "running it from another directory"
+(cd / && dotnet "$app/bin/Release/net10.0/Consumer.dll") || fail "the consumer app did not run"
+
+step "building again: nothing to patch, nothing logged"
+build >"$work/build2.log" 2>&1 || { cat "$work/build2.log"; fail "second build of the consumer app"; }
+[ "$(patched_lines "$work/build2.log")" = 0 ] || fail "the second build patched again: $(grep 'QQuant: patched' "$work/build2.log")"
+
+step "dotnet run"
+dotnet run --project "$app" -c Release --no-build -p:QQuantVersion="$version" || fail "dotnet run of the consumer app"
+
+for mode in false true; do
+  out="$work/publish-selfcontained-$mode"
+  step "dotnet publish -r linux-x64 --self-contained $mode"
+  dotnet publish "$app" -c Release -r linux-x64 --self-contained "$mode" -o "$out" -tl:off -nologo \
+    -p:QQuantVersion="$version" >"$work/publish-$mode.log" 2>&1 || { cat "$work/publish-$mode.log"; fail "publish --self-contained $mode"; }
+  (cd / && "$out/Consumer") || fail "the published consumer (--self-contained $mode) did not run"
+done
+
+step "opting out: -p:QQuantPatchLibTorchSharp=false leaves TorchSharp's file as shipped"
+build -p:QQuantPatchLibTorchSharp=false -o "$work/optout" >"$work/build-optout.log" 2>&1 || { cat "$work/build-optout.log"; fail "opt-out build"; }
+[ "$(patched_lines "$work/build-optout.log")" = 0 ] || fail "the opt-out build patched"
+
+# The shipped library, straight from the TorchSharp package archive, against the user cache, the opt-out output and
+# the patched outputs.
+torchsharp_dir=""
+for root in "$work/packages" "${NUGET_PACKAGES:-$HOME/.nuget/packages}"; do
+  [ -d "$root/torchsharp/0.107.0" ] && { torchsharp_dir="$root/torchsharp/0.107.0"; break; }
+done
+[ -n "$torchsharp_dir" ] || fail "TorchSharp 0.107.0 was not found in any packages folder"
+shipped="$work/shipped-libLibTorchSharp.so"
+unzip -p "$torchsharp_dir/torchsharp.0.107.0.nupkg" runtimes/linux-x64/native/libLibTorchSharp.so >"$shipped"
+cmp -s "$shipped" "$torchsharp_dir/runtimes/linux-x64/native/libLibTorchSharp.so" || fail "the NuGet cache copy of libLibTorchSharp.so was modified"
+cmp -s "$shipped" "$work/optout/runtimes/linux-x64/native/libLibTorchSharp.so" || fail "the opt-out output is not TorchSharp's file as shipped"
+for patched in "$app/bin/Release/net10.0/runtimes/linux-x64/native/libLibTorchSharp.so" \
+               "$work/publish-selfcontained-false/libLibTorchSharp.so" "$work/publish-selfcontained-true/libLibTorchSharp.so"; do
+  differing=$(cmp -l "$shipped" "$patched" | wc -l || true)
+  [ "$differing" = 1 ] || fail "$patched differs from the shipped library in $differing bytes, expected exactly 1"
+done
+
+step "passed"

@@ -1,0 +1,1 @@
+return QQuant.Samples.QQuantCli.Run(args, Console.Out, Console.Error);
