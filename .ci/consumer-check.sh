@@ -47,7 +47,8 @@ $expected"
                '<dependency id="TorchSharp" version="0.107.0"'; do
     grep -qF "$field" <<<"$nuspec" || fail "$id.nuspec lacks $field"
   done
-  unzip -Z1 "$feed/$id.$version.snupkg" | grep -qx "lib/net10.0/$id.pdb" || fail "$id.snupkg lacks its pdb"
+  symbols=$(unzip -Z1 "$feed/$id.$version.snupkg")   # listed first: grep -q would stop reading and break the pipe
+  grep -qx "lib/net10.0/$id.pdb" <<<"$symbols" || fail "$id.snupkg lacks its pdb"
   step "$id $version: contents and metadata as expected"
 done
 
