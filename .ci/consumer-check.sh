@@ -33,7 +33,7 @@ lib/net10.0/$id.xml
 $id.nuspec"
   if [ "$id" = QQuant.Core ]; then
     expected="$expected
-buildTransitive/LibTorchSharpPatch.cs
+buildTransitive/QQuant.Core.BuildTasks.dll
 buildTransitive/QQuant.Core.targets"
   fi
   actual=$(unzip -Z1 "$nupkg" | grep -v -E '^(_rels/\.rels|\[Content_Types\]\.xml|package/services/metadata/core-properties/[^/]+\.psmdcp)$' | sort)
@@ -47,10 +47,33 @@ $expected"
                '<dependency id="TorchSharp" version="0.107.0"'; do
     grep -qF "$field" <<<"$nuspec" || fail "$id.nuspec lacks $field"
   done
+  dependencies=$(grep -oE '<dependency id="[^"]+" version="[^"]+"' <<<"$nuspec" | sed -E 's/<dependency id="([^"]+)" version="([^"]+)"/\1 \2/' | sort | tr '\n' ' ')
+  expected_dependencies="QQuant.Core $version TorchSharp 0.107.0 "
+  [ "$id" = QQuant.Core ] && expected_dependencies="TorchSharp 0.107.0 "
+  [ "$dependencies" = "$expected_dependencies" ] || fail "$id depends on '$dependencies', expected '$expected_dependencies'"
   symbols=$(unzip -Z1 "$feed/$id.$version.snupkg")   # listed first: grep -q would stop reading and break the pipe
   grep -qx "lib/net10.0/$id.pdb" <<<"$symbols" || fail "$id.snupkg lacks its pdb"
   step "$id $version: contents and metadata as expected"
 done
+
+step "the packaged patch task leaves a file it cannot read untouched, says why, and does not fail the build"
+taskcheck="$work/taskcheck"
+rm -rf "$taskcheck" && mkdir -p "$taskcheck/targets" "$taskcheck/out"
+unzip -q -o "$feed/QQuant.Core.$version.nupkg" 'buildTransitive/*' -d "$taskcheck/targets"
+printf 'not an ELF file, though named like one, and long enough to hold an ELF header...\n' >"$taskcheck/out/libLibTorchSharp.so"
+cp "$taskcheck/out/libLibTorchSharp.so" "$taskcheck/original"
+cat >"$taskcheck/check.proj" <<EOF
+<Project>
+  <Import Project="$taskcheck/targets/buildTransitive/QQuant.Core.targets" />
+  <Target Name="Check">
+    <PatchLibTorchSharp Files="$taskcheck/out/libLibTorchSharp.so" />
+  </Target>
+</Project>
+EOF
+dotnet msbuild "$taskcheck/check.proj" -t:Check -tl:off -nologo >"$taskcheck/log" 2>&1 || { cat "$taskcheck/log"; fail "the patch task failed the build"; }
+grep -F "QQuant: left $taskcheck/out/libLibTorchSharp.so untouched: not an ELF file" "$taskcheck/log" || { cat "$taskcheck/log"; fail "the patch task did not say why it left the file untouched"; }
+cmp -s "$taskcheck/original" "$taskcheck/out/libLibTorchSharp.so" || fail "the patch task modified a file it could not read"
+[ "$(ls "$taskcheck/out")" = libLibTorchSharp.so ] || fail "the patch task left files behind: $(ls "$taskcheck/out")"
 
 app="$work/app"
 rm -rf "$app" && mkdir -p "$app"

@@ -1,7 +1,7 @@
 // One source, two builds:
-//  * QQuant.Core.targets compiles it with RoslynCodeTaskFactory into the PatchLibTorchSharp MSBuild task, which runs
-//    inside MSBuild (.NET or .NET Framework), so this file sticks to APIs every MSBuild host has: no Span, no records,
-//    no System.Memory.
+//  * The PatchLibTorchSharp MSBuild task: precompiled for netstandard2.0 by BuildTasks/ into the package, and compiled
+//    inline by QQuant.Core.targets (RoslynCodeTaskFactory) in a source checkout. It runs inside MSBuild (.NET or
+//    .NET Framework), so this file sticks to APIs every MSBuild host has: no Span, no records, no System.Memory.
 //  * QQuant.Core compiles it (with QQUANT_CORE defined, which drops the MSBuild task) so that `qquant info` and
 //    TorchEnvironment read the same ELF records the build patched.
 //
@@ -310,9 +310,11 @@ namespace QQuant.Build
     /// <summary>MSBuild task: patches each libLibTorchSharp.so copy in a build or publish output. Never fails the build.</summary>
     public sealed class PatchLibTorchSharp : Microsoft.Build.Utilities.Task
     {
+        /// <summary>The libLibTorchSharp.so copies to patch (build or publish output paths).</summary>
         [Required]
         public ITaskItem[] Files { get; set; } = new ITaskItem[0];
 
+        /// <summary>Patches each file and logs the outcome; returns true whatever happened to the files.</summary>
         public override bool Execute()
         {
             foreach (ITaskItem file in Files)
