@@ -5,18 +5,9 @@
 # Usage: .ci/consumer-check.sh [work-folder]   (default: a new temporary folder)
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-if [ $# -ge 1 ]; then
-  work=$1
-else
-  # A folder of our own is removed once the check has passed (it holds GBs of libtorch copies); kept on failure.
-  work=$(mktemp -d /tmp/qquant-consumer.XXXXXX)
-  trap '[ $? -eq 0 ] && rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
+check=consumer-check
+source "$(dirname "$0")/check-common.sh" "$@"
 feed="$work/feed"
-fail() { echo "consumer-check: FAILED: $*" >&2; exit 1; }
-step() { echo "consumer-check: $*"; }
 
 version=$(dotnet msbuild "$repo/QQuant.Core/QQuant.Core.csproj" -getProperty:Version)
 step "packing QQuant $version into $feed"

@@ -4,24 +4,16 @@
 # Usage: .ci/publish-check.sh [work-folder]   (default: a new temporary folder)
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
-if [ $# -ge 1 ]; then
-  work=$1
-else
-  # A folder of our own is removed once the check has passed (it holds GBs of libtorch copies); kept on failure.
-  work=$(mktemp -d /tmp/qquant-publish.XXXXXX)
-  trap '[ $? -eq 0 ] && rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-fail() { echo "publish-check: FAILED: $*" >&2; exit 1; }
+check=publish-check
+source "$(dirname "$0")/check-common.sh" "$@"
 
 for mode in false true; do
   out="$work/qquant-selfcontained-$mode"
-  echo "publish-check: dotnet publish QQuant.Samples -c Release -r linux-x64 --self-contained $mode"
+  step "dotnet publish QQuant.Samples -c Release -r linux-x64 --self-contained $mode"
   dotnet publish "$repo/QQuant.Samples" -c Release -r linux-x64 --self-contained "$mode" -o "$out" -tl:off -nologo \
     >"$work/publish-$mode.log" 2>&1 || { cat "$work/publish-$mode.log"; fail "publish --self-contained $mode"; }
   (cd / && "$out/qquant" info) >"$work/info-$mode.txt" 2>&1 || { cat "$work/info-$mode.txt"; fail "$out/qquant info exited non-zero"; }
   grep -E '^(QQuant version|TorchSharp version|libtorch version|GLIBCXX_3.4.32 patch):' "$work/info-$mode.txt"
   grep -qE '^libtorch version: +[0-9]' "$work/info-$mode.txt" || fail "qquant info (--self-contained $mode) did not report a libtorch version"
 done
-echo "publish-check: passed"
+step "passed"

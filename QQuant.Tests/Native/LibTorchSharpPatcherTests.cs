@@ -5,9 +5,9 @@ namespace QQuant.Tests.Native;
 
 public sealed class LibTorchSharpPatcherTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("qquant-patch-").FullName;
+    private readonly TemporaryFolder _folder = new("qquant-patch-");
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void Patching_sets_the_weak_bit_of_GLIBCXX_3_4_32_and_changes_no_other_byte()
@@ -23,7 +23,7 @@ public sealed class LibTorchSharpPatcherTests : IDisposable
         Assert.Equal([(int)offset], DifferingOffsets(elf.Bytes, patched));
         Assert.Equal(0x02, patched[offset]);
         Assert.True(ElfVersionInfo.Read(patched).FindNeed("GLIBCXX_3.4.32")!.IsWeak);
-        Assert.Equal(["lib.so"], Directory.GetFiles(_folder).Select(Path.GetFileName));
+        Assert.Equal(["lib.so"], Directory.GetFiles(_folder.Path).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class LibTorchSharpPatcherTests : IDisposable
     [Fact]
     public void A_missing_file_is_reported_not_created()
     {
-        string path = Path.Combine(_folder, "absent.so");
+        string path = Path.Combine(_folder.Path, "absent.so");
 
         Assert.Equal(LibTorchSharpPatchOutcome.FileMissing, LibTorchSharpPatcher.Patch(path).Outcome);
         Assert.False(File.Exists(path));
@@ -102,7 +102,7 @@ public sealed class LibTorchSharpPatcherTests : IDisposable
         Assert.Equal(LibTorchSharpPatchOutcome.NotPatchable, result.Outcome);
         Assert.Contains("not an ELF file", result.Detail);
         Assert.Equal(bytes, File.ReadAllBytes(path));
-        Assert.Equal(["lib.so"], Directory.GetFiles(_folder).Select(Path.GetFileName));
+        Assert.Equal(["lib.so"], Directory.GetFiles(_folder.Path).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -110,10 +110,10 @@ public sealed class LibTorchSharpPatcherTests : IDisposable
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "hard links are created with libc's link()");
         byte[] bytes = SyntheticElf.LikeLibTorchSharp().Bytes;
-        string cache = Directory.CreateDirectory(Path.Combine(_folder, "nuget-cache")).FullName;
+        string cache = Directory.CreateDirectory(Path.Combine(_folder.Path, "nuget-cache")).FullName;
         string cached = Path.Combine(cache, "libLibTorchSharp.so");
         File.WriteAllBytes(cached, bytes);
-        string output = Path.Combine(_folder, "libLibTorchSharp.so");
+        string output = Path.Combine(_folder.Path, "libLibTorchSharp.so");
         Assert.Equal(0, link(cached, output));
 
         Assert.Equal(LibTorchSharpPatchOutcome.Patched, LibTorchSharpPatcher.Patch(output).Outcome);
@@ -126,9 +126,9 @@ public sealed class LibTorchSharpPatcherTests : IDisposable
     public void A_symbolic_link_is_replaced_by_a_patched_file_and_its_target_is_never_written()
     {
         byte[] bytes = SyntheticElf.LikeLibTorchSharp().Bytes;
-        string target = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder, "cache")).FullName, "libLibTorchSharp.so");
+        string target = Path.Combine(Directory.CreateDirectory(Path.Combine(_folder.Path, "cache")).FullName, "libLibTorchSharp.so");
         File.WriteAllBytes(target, bytes);
-        string output = Path.Combine(_folder, "libLibTorchSharp.so");
+        string output = Path.Combine(_folder.Path, "libLibTorchSharp.so");
         File.CreateSymbolicLink(output, target);
 
         Assert.Equal(LibTorchSharpPatchOutcome.Patched, LibTorchSharpPatcher.Patch(output).Outcome);
@@ -138,12 +138,7 @@ public sealed class LibTorchSharpPatcherTests : IDisposable
         Assert.True(ElfVersionInfo.Read(File.ReadAllBytes(output)).FindNeed("GLIBCXX_3.4.32")!.IsWeak);
     }
 
-    private string Write(byte[] bytes)
-    {
-        string path = Path.Combine(_folder, "lib.so");
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
+    private string Write(byte[] bytes) => _folder.Write("lib.so", bytes);
 
     private static int[] DifferingOffsets(byte[] a, byte[] b)
     {

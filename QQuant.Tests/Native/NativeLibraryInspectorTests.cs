@@ -4,9 +4,9 @@ namespace QQuant.Tests.Native;
 
 public sealed class NativeLibraryInspectorTests : IDisposable
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("qquant-inspect-").FullName;
+    private readonly TemporaryFolder _folder = new("qquant-inspect-");
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     [Theory]
     [InlineData(0x2, 30, NativePatchState.Applied)]
@@ -15,8 +15,8 @@ public sealed class NativeLibraryInspectorTests : IDisposable
     [InlineData(0x0, 30, NativePatchState.Missing)]
     public void The_verdict_follows_the_weak_bit_and_what_libstdcxx_defines(ushort flags, int newest, NativePatchState expected)
     {
-        string library = Write("libLibTorchSharp.so", SyntheticElf.LikeLibTorchSharp(flags).Bytes);
-        string libStdCxx = Write("libstdc++.so.6", SyntheticElf.LikeLibStdCxx(newest).Bytes);
+        string library = _folder.Write("libLibTorchSharp.so", SyntheticElf.LikeLibTorchSharp(flags).Bytes);
+        string libStdCxx = _folder.Write("libstdc++.so.6", SyntheticElf.LikeLibStdCxx(newest).Bytes);
 
         NativeLibraryReport report = NativeLibraryInspector.Inspect(library, libStdCxx);
 
@@ -30,7 +30,7 @@ public sealed class NativeLibraryInspectorTests : IDisposable
     [Fact]
     public void A_library_that_does_not_ask_for_the_version_needs_no_patch()
     {
-        string library = Write("libLibTorchSharp.so", SyntheticElf.Build([("libc.so.6", [("GLIBC_2.2.5", 0)])]).Bytes);
+        string library = _folder.Write("libLibTorchSharp.so", SyntheticElf.Build([("libc.so.6", [("GLIBC_2.2.5", 0)])]).Bytes);
 
         Assert.Equal(NativePatchState.NotRequired, NativeLibraryInspector.Inspect(library, null).State);
     }
@@ -47,7 +47,7 @@ public sealed class NativeLibraryInspectorTests : IDisposable
     [Fact]
     public void An_unreadable_library_names_the_file_and_the_reason()
     {
-        string library = Write("libLibTorchSharp.so", "not an ELF file at all, just text of sufficient length here....."u8.ToArray());
+        string library = _folder.Write("libLibTorchSharp.so", "not an ELF file at all, just text of sufficient length here....."u8.ToArray());
 
         NativeLibraryReport report = NativeLibraryInspector.Inspect(library, null);
 
@@ -59,7 +59,7 @@ public sealed class NativeLibraryInspectorTests : IDisposable
     [Fact]
     public void An_unknown_libstdcxx_with_an_unpatched_library_is_reported_missing()
     {
-        string library = Write("libLibTorchSharp.so", SyntheticElf.LikeLibTorchSharp(0).Bytes);
+        string library = _folder.Write("libLibTorchSharp.so", SyntheticElf.LikeLibTorchSharp(0).Bytes);
 
         NativeLibraryReport report = NativeLibraryInspector.Inspect(library, null);
 
@@ -85,12 +85,5 @@ public sealed class NativeLibraryInspectorTests : IDisposable
         Assert.Contains(report.State, new[] { NativePatchState.Applied, NativePatchState.AppliedNotNeeded, NativePatchState.NotRequired });
         Assert.EndsWith("libLibTorchSharp.so", report.LibraryPath);
         Assert.NotNull(report.LibStdCxxPath);
-    }
-
-    private string Write(string name, byte[] bytes)
-    {
-        string path = Path.Combine(_folder, name);
-        File.WriteAllBytes(path, bytes);
-        return path;
     }
 }
