@@ -88,13 +88,15 @@ cat >"$app/nuget.config" <<EOF
 </configuration>
 EOF
 
-build() { dotnet build "$app" -c Release -tl:off -nologo -p:QQuantVersion="$version" "$@"; }
+build() { dotnet build "$app" -c Release -tl:off -nologo -clp:PerformanceSummary -p:QQuantVersion="$version" "$@"; }
+patch_time() { echo "consumer-check: $1: $(grep -m1 -E '^ +[0-9]+ ms +QQuantPatchLibTorchSharpInOutput ' "$2" | sed -E 's/^ +//; s/ +/ /g')"; }
 patched_lines() { grep -c 'QQuant: patched .*libLibTorchSharp.so' "$1" || true; }
 
 step "building the consumer app"
 build >"$work/build1.log" 2>&1 || { cat "$work/build1.log"; fail "first build of the consumer app"; }
 [ "$(patched_lines "$work/build1.log")" = 1 ] || { cat "$work/build1.log"; fail "the first build should log exactly one 'QQuant: patched' line"; }
 grep 'QQuant: patched' "$work/build1.log"
+patch_time "time of the patch target when it patches" "$work/build1.log"
 
 step "running it from another directory"
 (cd / && dotnet "$app/bin/Release/net10.0/Consumer.dll") || fail "the consumer app did not run"
@@ -102,6 +104,7 @@ step "running it from another directory"
 step "building again: nothing to patch, nothing logged"
 build >"$work/build2.log" 2>&1 || { cat "$work/build2.log"; fail "second build of the consumer app"; }
 [ "$(patched_lines "$work/build2.log")" = 0 ] || fail "the second build patched again: $(grep 'QQuant: patched' "$work/build2.log")"
+patch_time "time of the patch target when the copy is already patched" "$work/build2.log"
 
 step "dotnet run"
 dotnet run --project "$app" -c Release --no-build -p:QQuantVersion="$version" || fail "dotnet run of the consumer app"
