@@ -41,33 +41,28 @@ internal static class NativeLibraryInspector
             };
         }
 
-        ElfVersionNeed? need;
-        try
-        {
-            need = ElfVersionInfo.Read(File.ReadAllBytes(libraryPath)).FindNeed(Required);
-        }
-        catch (Exception e) when (e is ElfFormatException or IOException or UnauthorizedAccessException)
+        (ElfVersionInfo? library, string? libraryError) = TryRead(libraryPath);
+        if (library is null)
         {
             return new NativeLibraryReport
             {
                 State = NativePatchState.Unreadable,
-                Summary = $"{libraryPath} could not be read: {e.Message}.",
+                Summary = $"{libraryPath} could not be read: {libraryError}.",
                 LibraryPath = libraryPath,
                 LibStdCxxPath = libStdCxxPath,
             };
         }
 
+        ElfVersionNeed? need = library.FindNeed(Required);
         List<string>? definitions = null;
         string libStdCxxText = libStdCxxPath ?? "libstdc++.so.6 (not found)";
         if (libStdCxxPath is not null)
         {
-            try
+            (ElfVersionInfo? libStdCxx, string? libStdCxxError) = TryRead(libStdCxxPath);
+            definitions = libStdCxx?.Definitions;
+            if (libStdCxx is null)
             {
-                definitions = ElfVersionInfo.Read(File.ReadAllBytes(libStdCxxPath)).Definitions;
-            }
-            catch (Exception e) when (e is ElfFormatException or IOException or UnauthorizedAccessException)
-            {
-                libStdCxxText = $"{libStdCxxPath} (unreadable: {e.Message})";
+                libStdCxxText = $"{libStdCxxPath} (unreadable: {libStdCxxError})";
             }
         }
 
@@ -106,6 +101,18 @@ internal static class NativeLibraryInspector
             .Where(d => d.StartsWith(prefix, StringComparison.Ordinal) && Version.TryParse(d[prefix.Length..], out _))
             .OrderBy(d => Version.Parse(d[prefix.Length..]))
             .LastOrDefault();
+    }
+
+    private static (ElfVersionInfo? Info, string? Error) TryRead(string path)
+    {
+        try
+        {
+            return (ElfVersionInfo.Read(File.ReadAllBytes(path)), null);
+        }
+        catch (Exception e) when (e is ElfFormatException or IOException or UnauthorizedAccessException)
+        {
+            return (null, e.Message);
+        }
     }
 
     private static IReadOnlyList<string> MappedFiles()
