@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace QQuant;
+
+/// <summary>
+/// Binds a <see cref="QuantPolicy"/> from configuration, in QQuant's keys (<c>policy</c>, <c>specialLayers</c>,
+/// <c>except</c>) or the Python reference's (<c>quan_policy</c>, <c>special_layers</c> with <c>layers_name</c> and
+/// <c>convert_type</c>, <c>num_bit_w</c>, <c>bSetQ</c>, <c>quant_activation</c>, ...). Keys match ignoring case and
+/// underscores. Every problem is collected and reported at once, each with its key path.
+/// </summary>
+internal sealed class QuantPolicyBinder
+{
+    private static readonly string[] RootKeys = ["type", "policy", "specialLayers", "except", "allowUnmatched"];
+
+    private readonly QuantLayerRegistry _registry;
+    private readonly QuantPolicyBuilder _builder = QuantPolicy.Create();
+    private readonly List<string> _problems = [];
+
+    private QuantPolicyBinder(QuantLayerRegistry registry) => _registry = registry;
+
+    public static QuantPolicy Bind(IConfiguration section, QuantLayerRegistry registry, string where)
+    {
+        var binder = new QuantPolicyBinder(registry);
+        binder.BindRoot(section);
+        if (binder._problems.Count > 0)
+        {
+            throw new QuantConfigurationException(where, binder._problems);
+        }
+
+        try
+        {
+            return binder._builder.Build();
+        }
+        catch (QuantPolicyException e)
+        {
+            throw new QuantConfigurationException(where, e.Problems);
+        }
+    }
+
+    private void BindRoot(IConfiguration root)
+    {
+        List<IConfigurationSection> children = root.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            _problems.Add($"{PathOf(root)}: the section is missing or empty");
+            return;
+        }
+
+        foreach (IConfigurationSection child in children)
+        {
+            switch (Normalize(child.Key))
+            {
+                case "type":
+                    CheckTransformerType(child);
+                    break;
+                case "policy" or "quanpolicy" or "quantpolicy":
+                    foreach (IConfigurationSection rule in child.GetChildren())
+                    {
+                        BindTypeRule(rule);
+                    }
+
+                    break;
+                case "speciallayers":
+                    BindSpecialLayers(child);
+                    break;
+                case "except" or "excludelayers":
+                    _builder.Except([.. Strings(child)]);
+                    break;
+                case "allowunmatched":
+                    if (Bool(child) == true)
+                    {
+                        _builder.AllowUnmatched();
+                    }
+
+                    break;
+                default:
+                    Unknown(child, RootKeys);
+                    break;
+            }
+        }
+    }
+
+    private void CheckTransformerType(IConfigurationSection type)
+    {
+        string? name = type.Value;
+        if (!string.Equals(name, ReferenceNames.Transformer, StringComparison.OrdinalIgnoreCase)
+            && (name is null || !ReferenceNames.TransformerAliases.Contains(name)))
+        {
+            _problems.Add($"{type.Path}: unknown transformer type '{name}'; use '{ReferenceNames.Transformer}' "
+                          + $"(the reference's {string.Join(", ", ReferenceNames.TransformerAliases)} are accepted too)");
+        }
+    }
+
+    private void BindTypeRule(IConfigurationSection rule)
+    {
+        Type? moduleType = ModuleTypeNames.Resolve(rule.Key, _registry);
+        QuantTarget? target = BindTarget(rule);
+        if (moduleType is null)
+        {
+            _problems.Add($"{rule.Path}: '{rule.Key}' is not a TorchSharp module type or one registered with "
+                          + $"AddModuleType<T>(); {NearestNames.Suggest(rule.Key, ModuleTypeNames.Known(_registry))}");
+        }
+        else if (target is not null)
+        {
+            _builder.For(moduleType, target);
+        }
+    }
+
+    private void BindSpecialLayers(IConfigurationSection special)
+    {
+        var children = special.GetChildren().ToDictionary(c => Normalize(c.Key));
+        if (!children.TryGetValue("layersname", out IConfigurationSection? names))
+        {
+            foreach (IConfigurationSection layer in special.GetChildren())
+            {
+                if (BindTarget(layer) is { } target)
+                {
+                    _builder.OverrideUnordered(layer.Key, target);
+                }
+            }
+
+            return;
+        }
+
+        foreach (IConfigurationSection extra in special.GetChildren()
+                     .Where(c => Normalize(c.Key) is not ("layersname" or "converttype")))
+        {
+            Unknown(extra, ["layers_name", "convert_type"]);
+        }
+
+        List<string> layerNames = Strings(names).ToList();
+        List<IConfigurationSection> types = children.TryGetValue("converttype", out IConfigurationSection? convert)
+            ? convert.GetChildren().ToList()
+            : [];
+        if (layerNames.Count != types.Count)
+        {
+            _problems.Add($"{special.Path}: layers_name has {layerNames.Count} entries but convert_type has "
+                          + $"{types.Count}; they are parallel lists and must have the same length");
+            return;
+        }
+
+        for (int i = 0; i < layerNames.Count; i++)
+        {
+            if (BindTarget(types[i]) is { } target)
+            {
+                _builder.Override(layerNames[i], target);
+            }
+        }
+    }
+
+    private QuantTarget? BindTarget(IConfigurationSection entry)
+    {
+        var keys = entry.GetChildren().ToList();
+        IConfigurationSection? typeKey = keys.FirstOrDefault(k => Normalize(k.Key) == "type");
+        if (typeKey?.Value is not { } typeName)
+        {
+            _problems.Add($"{entry.Path}: needs \"type\" (a quantized layer name; registered: "
+                          + $"{string.Join(", ", _registry.Names.Order())})");
+            return null;
+        }
+
+        if (ResolveLayer(typeKey, typeName) is not { } registration)
+        {
+            return null;
+        }
+
+        QuantLayerOptions options = registration.Layer.CreateOptions();
+        registration.Defaults.Options?.Invoke(options);
+        int? w = registration.Defaults.WeightBits;
+        int? a = registration.Defaults.ActivationBits;
+        bool keepFloat = false;
+        bool? signed = null, autoSigned = null;
+        Dictionary<string, PropertyInfo> optionKeys = OptionKeys(options.GetType());
+        foreach (IConfigurationSection key in keys.Where(k => k != typeKey))
+        {
+            string normalized = Normalize(key.Key);
+            if (ReferenceNames.WeightBitsKeys.Any(k => Normalize(k) == normalized))
+            {
+                w = Int(key) ?? w;
+            }
+            else if (ReferenceNames.ActivationBitsKeys.Any(k => Normalize(k) == normalized))
+            {
+                a = Int(key) ?? a;
+            }
+            else if (normalized == "bsetq")
+            {
+                keepFloat = Bool(key) == false;
+            }
+            else if (normalized == "signed")
+            {
+                signed = Bool(key);
+            }
+            else if (normalized == "autosigned")
+            {
+                autoSigned = Bool(key);
+            }
+            else if (optionKeys.TryGetValue(normalized, out PropertyInfo? property))
+            {
+                SetOption(key, property, options);
+            }
+            else
+            {
+                Unknown(key, ["type", "w", "a", "bSetQ", "signed", "auto_signed", .. optionKeys.Values.Distinct().Select(p => CamelCase(p.Name))]);
+            }
+        }
+
+        // The reference's auto_signed decides from data and overrides signed.
+        if (autoSigned == true || signed is not null)
+        {
+            options.ActivationSign = autoSigned == true ? ActivationSign.Auto
+                : signed == true ? ActivationSign.Signed
+                : ActivationSign.Unsigned;
+        }
+
+        if (keepFloat)
+        {
+            return QuantTarget.Float;
+        }
+
+        if (w is null || a is null)
+        {
+            _problems.Add($"{entry.Path}: needs {(w is null ? "\"w\" (weight bits)" : "")}"
+                          + $"{(w is null && a is null ? " and " : "")}{(a is null ? "\"a\" (activation bits)" : "")}");
+            return null;
+        }
+
+        return QuantTarget.Quantize(registration.Layer, new QuantLayerSettings(w.Value, a.Value, options));
+    }
+
+    private QuantLayerRegistration? ResolveLayer(IConfigurationSection typeKey, string name)
+    {
+        if (_registry.TryGet(name, out QuantLayerRegistration? registration))
+        {
+            return registration;
+        }
+
+        if (ReferenceNames.Layers.TryGetValue(name, out var alias))
+        {
+            if (_registry.TryGet(alias.Name, out QuantLayerRegistration? target))
+            {
+                return target with { Defaults = alias.Defaults };
+            }
+
+            _problems.Add($"{typeKey.Path}: '{name}' is the reference's name for {alias.Name}, which is not "
+                          + "registered (AddQuantizers() registers QQuant.Quantizers' layers)");
+            return null;
+        }
+
+        _problems.Add($"{typeKey.Path}: unknown quantized layer type '{name}'; "
+                      + NearestNames.Suggest(name, _registry.Names.Concat(ReferenceNames.Layers.Keys)));
+        return null;
+    }
+
+    private void SetOption(IConfigurationSection key, PropertyInfo property, QuantLayerOptions options)
+    {
+        Type type = property.PropertyType;
+        object? value = type == typeof(bool) ? Bool(key)
+            : type == typeof(int) ? Int(key)
+            : type == typeof(double) ? Double(key)
+            : type == typeof(string) ? key.Value
+            : type.IsEnum ? Enum(key, type)
+            : Unsupported(key, type);
+        if (value is not null)
+        {
+            property.SetValue(options, value);
+        }
+    }
+
+    private object? Unsupported(IConfigurationSection key, Type type)
+    {
+        _problems.Add($"{key.Path}: options of type {type.Name} cannot be set from configuration");
+        return null;
+    }
+
+    private static Dictionary<string, PropertyInfo> OptionKeys(Type optionsType)
+    {
+        var keys = new Dictionary<string, PropertyInfo>();
+        foreach (PropertyInfo property in optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+                     .Where(p => p.CanWrite && p.Name != "EqualityContract"))
+        {
+            keys[Normalize(property.Name)] = property;
+            foreach (string alias in property.GetCustomAttribute<ReferenceKeyAttribute>()?.Names ?? [])
+            {
+                keys[Normalize(alias)] = property;
+            }
+        }
+
+        return keys;
+    }
+
+    private IEnumerable<string> Strings(IConfigurationSection section) =>
+        section.Value is { } single ? [single] : section.GetChildren().Select(c => c.Value ?? "").ToList();
+
+    private int? Int(IConfigurationSection key)
+    {
+        if (int.TryParse(key.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+        {
+            return value;
+        }
+
+        _problems.Add($"{key.Path}: '{key.Value}' is not a whole number");
+        return null;
+    }
+
+    private double? Double(IConfigurationSection key)
+    {
+        if (double.TryParse(key.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
+        {
+            return value;
+        }
+
+        _problems.Add($"{key.Path}: '{key.Value}' is not a number");
+        return null;
+    }
+
+    private bool? Bool(IConfigurationSection key)
+    {
+        if (bool.TryParse(key.Value, out bool value))
+        {
+            return value;
+        }
+
+        _problems.Add($"{key.Path}: '{key.Value}' is not true or false");
+        return null;
+    }
+
+    private object? Enum(IConfigurationSection key, Type type)
+    {
+        if (System.Enum.TryParse(type, key.Value, ignoreCase: true, out object? value) && System.Enum.IsDefined(type, value!))
+        {
+            return value;
+        }
+
+        _problems.Add($"{key.Path}: '{key.Value}' is not one of {string.Join(", ", System.Enum.GetNames(type).Select(CamelCase))}");
+        return null;
+    }
+
+    private void Unknown(IConfigurationSection key, IEnumerable<string> valid)
+    {
+        List<string> names = valid.Distinct().ToList();
+        _problems.Add($"{key.Path}: unknown key '{key.Key}'; {NearestNames.Suggest(key.Key, names)} "
+                      + $"(valid here: {string.Join(", ", names)})");
+    }
+
+    private static string PathOf(IConfiguration section) => section is IConfigurationSection s ? s.Path : "(root)";
+
+    private static string Normalize(string key) => key.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>
+/// Composes QQuant in a service collection: what <c>services.AddQQuant()</c> returns. Packages add their parts
+/// through extension methods on it (<c>.AddQuantizers()</c> from QQuant.Quantizers).
+/// </summary>
+public sealed class QQuantBuilder
+{
+    internal QQuantBuilder(IServiceCollection services, QuantLayerRegistry layers)
+    {
+        Services = services;
+        Layers = layers;
+    }
+
+    /// <summary>The service collection being composed.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>The layer registry, also registered as a singleton.</summary>
+    public QuantLayerRegistry Layers { get; }
+
+    /// <summary>Registers a quantized layer of your own under <paramref name="name"/> for configuration-driven policies.</summary>
+    public QQuantBuilder AddQuantLayer<TLayer>(string name, QuantLayerDefaults? defaults = null)
+        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer>
+    {
+        Layers.Add<TLayer>(name, defaults);
+        return this;
+    }
+
+    /// <summary>
+    /// Binds a policy from <paramref name="section"/> as the options <see cref="QuantPolicyOptions"/> named
+    /// <paramref name="name"/> (the default options when null). The unnamed one is also registered as the singleton
+    /// <see cref="QuantPolicy"/>. Binding errors surface when the options are first resolved (or at host start-up).
+    /// </summary>
+    public QQuantBuilder AddPolicy(IConfiguration section, string? name = null)
+    {
+        Services.AddOptions<QuantPolicyOptions>(name ?? Options.DefaultName)
+            .Configure<QuantLayerRegistry>((options, registry) =>
+                options.Policy = QuantPolicy.FromConfiguration(section, registry))
+            .ValidateOnStart();
+        if (name is null)
+        {
+            Services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<QuantPolicyOptions>>().Value.Policy!);
+        }
+
+        return this;
+    }
+}

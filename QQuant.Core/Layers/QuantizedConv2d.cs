@@ -1,0 +1,102 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>
+/// A 2-D convolution whose weight and input pass through quantizers: the base of every quantized conv layer. It
+/// copies the float <see cref="Conv2d"/>'s weight, bias, stride, padding (including <c>Same</c>/<c>Valid</c> and
+/// non-zero padding modes), dilation and groups, and computes exactly what the float layer computes on the
+/// quantized tensors.
+/// </summary>
+public abstract class QuantizedConv2d : QuantizedLayer
+{
+    private readonly long[] _reversedPaddingTwice;
+
+    /// <summary>Builds the layer from <paramref name="source"/>; see <see cref="QuantizedLayer"/> for the tensors.</summary>
+    protected QuantizedConv2d(
+        string name,
+        Conv2d source,
+        QuantLayerSettings settings,
+        Func<Quantizer> weightQuantizer,
+        Func<Quantizer> inputQuantizer)
+        : base(name, source.weight, source.bias, settings, weightQuantizer, inputQuantizer)
+    {
+        InChannels = source.in_channels;
+        OutChannels = source.out_channels;
+        KernelSize = [.. source.kernel_size];
+        Stride = [.. source.stride];
+        Padding = source.padding is null ? null : [.. source.padding];
+        PaddingType = source.padding_type;
+        Dilation = [.. source.dilation];
+        Groups = source.groups;
+        PaddingMode = source.padding_mode;
+        _reversedPaddingTwice = ReversedPaddingTwice();
+    }
+
+    /// <summary>Input channels.</summary>
+    public long InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public long OutChannels { get; }
+
+    /// <summary>Kernel height and width.</summary>
+    public IReadOnlyList<long> KernelSize { get; }
+
+    /// <summary>Stride per spatial dimension.</summary>
+    public IReadOnlyList<long> Stride { get; }
+
+    /// <summary>Explicit padding per spatial dimension, or null when <see cref="PaddingType"/> is set.</summary>
+    public IReadOnlyList<long>? Padding { get; }
+
+    /// <summary><c>Same</c> or <c>Valid</c> padding, or null when <see cref="Padding"/> is explicit.</summary>
+    public TorchSharp.Padding? PaddingType { get; }
+
+    /// <summary>Dilation per spatial dimension.</summary>
+    public IReadOnlyList<long> Dilation { get; }
+
+    /// <summary>Blocked connections from input to output channels.</summary>
+    public long Groups { get; }
+
+    /// <summary>How the border is padded (zeros, reflect, replicate, circular).</summary>
+    public PaddingModes PaddingMode { get; }
+
+    /// <inheritdoc />
+    protected override Tensor Compute(Tensor input, Tensor weight, Tensor? bias)
+    {
+        long[] stride = [.. Stride];
+        long[] dilation = [.. Dilation];
+        if (PaddingMode != PaddingModes.Zeros)
+        {
+            using Tensor padded = nn.functional.pad(input, _reversedPaddingTwice, PaddingMode);
+            return nn.functional.conv2d(padded, weight, bias, stride, [0L, 0L], dilation, Groups);
+        }
+
+        return PaddingType is { } type
+            ? nn.functional.conv2d_padding(input, weight, bias, stride, type, dilation, Groups)
+            : nn.functional.conv2d(input, weight, bias, stride, [.. Padding!], dilation, Groups);
+    }
+
+    // The amounts F.pad expects (last dimension first, each side), as the float layer computes them.
+    private long[] ReversedPaddingTwice()
+    {
+        if (Padding is not null)
+        {
+            return Padding.Reverse().SelectMany(p => new[] { p, p }).ToArray();
+        }
+
+        var amounts = new long[KernelSize.Count * 2];
+        if (PaddingType == TorchSharp.Padding.Same)
+        {
+            for (int i = KernelSize.Count - 1, slot = 0; i >= 0; i--, slot += 2)
+            {
+                long total = Dilation[i] * (KernelSize[i] - 1);
+                amounts[slot] = total / 2;
+                amounts[slot + 1] = total - total / 2;
+            }
+        }
+
+        return amounts;
+    }
+}

@@ -1,0 +1,122 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>
+/// The shared half of <see cref="QuantizedConv2d"/> and <see cref="QuantizedLinear"/>: a copy of the float
+/// module's <c>weight</c> and <c>bias</c> (same names, device, dtype and <c>requires_grad</c>), a weight quantizer
+/// and an input quantizer. Derived classes supply the float operation.
+/// </summary>
+/// <remarks>
+/// The components are registered by name here, so a derived class with state of its own can still call
+/// <c>RegisterComponents()</c> at the end of its constructor.
+/// </remarks>
+public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer
+{
+    private const string WeightName = "weight";
+    private const string BiasName = "bias";
+
+    [ComponentName(Name = WeightName)]
+    private Parameter _weight;
+
+    [ComponentName(Name = BiasName)]
+    private Parameter? _bias;
+
+    [ComponentName(Name = "weight_quantizer")]
+    private readonly Quantizer _weightQuantizer;
+
+    [ComponentName(Name = "input_quantizer")]
+    private readonly Quantizer _inputQuantizer;
+
+    /// <summary>Copies the float tensors and builds the quantizers that <paramref name="settings"/> ask for.</summary>
+    /// <param name="name">The module name TorchSharp reports (the layer's class name).</param>
+    /// <param name="weight">The float module's weight; copied, never aliased.</param>
+    /// <param name="bias">The float module's bias, or null; copied, never aliased.</param>
+    /// <param name="settings">Bits and options.</param>
+    /// <param name="weightQuantizer">Builds the weight quantizer; not called when the weight stays float.</param>
+    /// <param name="inputQuantizer">Builds the input quantizer; not called when the input is not quantized.</param>
+    protected QuantizedLayer(
+        string name,
+        Parameter weight,
+        Parameter? bias,
+        QuantLayerSettings settings,
+        Func<Quantizer> weightQuantizer,
+        Func<Quantizer> inputQuantizer) : base(name)
+    {
+        Settings = settings;
+        _weight = CopyOf(weight);
+        _bias = bias is null ? null : CopyOf(bias);
+        _weightQuantizer = settings.QuantizesWeight ? weightQuantizer() : new IdentityQuantizer();
+        _inputQuantizer = settings.QuantizesInput ? inputQuantizer() : new IdentityQuantizer();
+
+        register_parameter(WeightName, _weight);
+        if (_bias is not null)
+        {
+            register_parameter(BiasName, _bias);
+        }
+
+        register_module("weight_quantizer", _weightQuantizer);
+        register_module("input_quantizer", _inputQuantizer);
+    }
+
+    /// <summary>The float weight (what a checkpoint stores under <c>weight</c>).</summary>
+    public Parameter weight
+    {
+        get => _weight;
+        set
+        {
+            _weight = value;
+            ConditionallyRegisterParameter(WeightName, value);
+        }
+    }
+
+    /// <summary>The float bias, or null when the float module had none.</summary>
+    public Parameter? bias
+    {
+        get => _bias;
+        set
+        {
+            _bias = value;
+            ConditionallyRegisterParameter(BiasName, value);
+        }
+    }
+
+    /// <inheritdoc />
+    public QuantLayerSettings Settings { get; }
+
+    /// <inheritdoc />
+    public IQuantizer WeightQuantizer => _weightQuantizer;
+
+    /// <inheritdoc />
+    public IQuantizer InputQuantizer => _inputQuantizer;
+
+    /// <inheritdoc />
+    public Tensor QuantizedWeight()
+    {
+        using var noGrad = torch.no_grad();
+        using var quantized = _weightQuantizer.call(_weight);
+        return quantized.clone();
+    }
+
+    /// <summary>Quantizes the input and the weight, then runs the float operation on them.</summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor x = _inputQuantizer.call(input);
+        Tensor w = _weightQuantizer.call(_weight);
+        return Compute(x, w, _bias).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The float operation on the (quantized) input and weight.</summary>
+    protected abstract Tensor Compute(Tensor input, Tensor weight, Tensor? bias);
+
+    private static Parameter CopyOf(Parameter source)
+    {
+        using var noGrad = torch.no_grad();
+        var copy = new Parameter(source.detach().clone(), source.requires_grad);
+        return (Parameter)copy.DetachFromDisposeScope();
+    }
+}

@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>
+/// The base class of quantizer modules: a <see cref="nn.Module{T, TResult}"/> from tensor to tensor that knows its
+/// bit width. Derive from it to write a quantizer that <see cref="QuantizedConv2d"/> and
+/// <see cref="QuantizedLinear"/> can hold.
+/// </summary>
+public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
+{
+    /// <summary>Creates the quantizer; derived constructors call <c>RegisterComponents()</c> once their state exists.</summary>
+    /// <param name="name">The module name TorchSharp reports.</param>
+    /// <param name="bits">The bit width: 1..8, or 32 for a quantizer that leaves the tensor float.</param>
+    protected Quantizer(string name, int bits) : base(name)
+    {
+        if (bits is not (>= 1 and <= 8 or 32))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "Bits must be 1..8, or 32 for a float tensor.");
+        }
+
+        Bits = bits;
+    }
+
+    /// <inheritdoc />
+    public int Bits { get; }
+}

@@ -1,0 +1,85 @@
+namespace QQuant;
+
+/// <summary>
+/// What a rule does to the modules it decides: convert them to <see cref="Layer"/> with <see cref="Settings"/>, or
+/// keep them float (<see cref="KeepsFloat"/>: no layer, or both weight and input at 32 bits).
+/// </summary>
+public sealed class QuantTarget : IEquatable<QuantTarget>
+{
+    private QuantTarget(QuantLayerDescriptor? layer, QuantLayerSettings? settings)
+    {
+        Layer = layer;
+        Settings = settings;
+    }
+
+    /// <summary>The target that leaves a module float.</summary>
+    public static QuantTarget Float { get; } = new(null, null);
+
+    /// <summary>The quantized layer type, or null for <see cref="Float"/>.</summary>
+    public QuantLayerDescriptor? Layer { get; }
+
+    /// <summary>Bits and options for the layer, or null for <see cref="Float"/>.</summary>
+    public QuantLayerSettings? Settings { get; }
+
+    /// <summary>True when the decided modules stay as they are: no layer, or nothing to quantize (w: 32, a: 32).</summary>
+    public bool KeepsFloat => Layer is null || (!Settings!.QuantizesWeight && Settings.ActivationBits == 32);
+
+    /// <summary>A target that converts to <paramref name="layer"/> with the given settings.</summary>
+    public static QuantTarget Quantize(QuantLayerDescriptor layer, QuantLayerSettings settings) => new(layer, settings);
+
+    /// <summary>
+    /// A target that converts to <typeparamref name="TLayer"/>: <paramref name="w"/>/<paramref name="a"/> are weight
+    /// and input bits (1..8, or 32 for float), <paramref name="configure"/> adjusts the layer's default options.
+    /// </summary>
+    public static QuantTarget Quantize<TLayer>(int w, int a, Action<QuantLayerOptions>? configure = null)
+        where TLayer : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>, IQuantizedLayer<TLayer>
+    {
+        QuantLayerOptions options = TLayer.CreateOptions();
+        configure?.Invoke(options);
+        return new(QuantLayerDescriptor.Of<TLayer>(), new QuantLayerSettings(w, a, options));
+    }
+
+    /// <summary>The problems with this target (bits, the layer's own checks), each prefixed by <paramref name="rule"/>.</summary>
+    internal IEnumerable<string> Validate(string rule)
+    {
+        if (Layer is null || Settings is null)
+        {
+            yield break;
+        }
+
+        foreach (var (bits, what) in new[] { (Settings.WeightBits, "weight"), (Settings.ActivationBits, "activation") })
+        {
+            if (bits is not (>= 1 and <= 8 or 32))
+            {
+                yield return $"{rule}: {what} bits {bits} are outside 1..8 (or 32 for float)";
+            }
+        }
+
+        foreach (string problem in Layer.Validate(Settings))
+        {
+            yield return $"{rule}: {problem}";
+        }
+    }
+
+    /// <inheritdoc />
+    public bool Equals(QuantTarget? other) =>
+        other is not null && Equals(Layer, other.Layer) && Equals(Settings, other.Settings);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as QuantTarget);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Layer, Settings);
+
+    /// <summary>For example <c>EightBitConv(w: 8, a: 8)</c> or <c>float</c>.</summary>
+    public override string ToString()
+    {
+        if (Layer is null || Settings is null)
+        {
+            return "float";
+        }
+
+        string options = Settings.Options == Layer.CreateOptions() ? "" : $", {Settings.Options}";
+        return $"{Layer.Name}(w: {Settings.WeightBits}, a: {Settings.ActivationBits}{options})";
+    }
+}

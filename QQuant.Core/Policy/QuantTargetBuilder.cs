@@ -1,0 +1,24 @@
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>Chooses the target of an <see cref="QuantPolicyBuilder.Override(string, Func{QuantTargetBuilder, QuantTarget})"/>.</summary>
+public sealed class QuantTargetBuilder
+{
+    internal static QuantTargetBuilder Instance { get; } = new();
+
+    private QuantTargetBuilder()
+    {
+    }
+
+    /// <summary>
+    /// Convert to <typeparamref name="TLayer"/> with <paramref name="w"/> weight bits and <paramref name="a"/> input
+    /// bits (1..8, or 32 to leave that tensor float); <paramref name="configure"/> adjusts the layer's options.
+    /// </summary>
+    public QuantTarget Use<TLayer>(int w, int a, Action<QuantLayerOptions>? configure = null)
+        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer> =>
+        QuantTarget.Quantize<TLayer>(w, a, configure);
+
+    /// <summary>Leave the module float (reported as "kept float").</summary>
+    public QuantTarget KeepFloat() => QuantTarget.Float;
+}

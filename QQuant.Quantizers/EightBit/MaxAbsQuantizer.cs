@@ -1,0 +1,63 @@
+using QQuant;
+using static TorchSharp.torch;
+
+namespace QQuant.Quantizers;
+
+/// <summary>
+/// The fixed quantizer of the 8-bit layers: the scale is the tensor's largest magnitude, recomputed on every call
+/// (no learnable state). Signed: <c>q = round(x / s · L) / L · s</c> with <c>s = max|x|</c> and
+/// <c>L = 2^(b−1) − 1</c> levels per side (127 at 8 bits), so nothing falls outside the grid. Unsigned: negative
+/// inputs clamp to 0 and <c>L = 2^b − 1</c> levels cover <c>[0, max x]</c>. The gradient is straight-through: the
+/// identity for the input (0 where an unsigned input was clamped) and none through the scale. An all-zero tensor
+/// (or channel) stays zero.
+/// </summary>
+/// <remarks>
+/// Differs from the Python reference's <c>EightBitQuant*</c>, which divides by the <em>signed</em> maximum and does
+/// not clamp, so values below <c>−max(x)</c> land beyond −127 steps and a tensor with only negative values flips sign.
+/// </remarks>
+public sealed class MaxAbsQuantizer : Quantizer
+{
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">Bit width: 2..8 when signed, 1..8 when unsigned.</param>
+    /// <param name="signed">True for a grid symmetric around zero, false for <c>[0, max]</c>.</param>
+    /// <param name="perChannel">One scale per index of dimension 0 (a weight's output channel) instead of one per tensor.</param>
+    public MaxAbsQuantizer(int bits, bool signed, bool perChannel) : base(nameof(MaxAbsQuantizer), bits)
+    {
+        if (signed && bits < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "A signed max-abs grid needs at least 2 bits.");
+        }
+
+        Signed = signed;
+        PerChannel = perChannel;
+        Levels = signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    }
+
+    /// <summary>True for the symmetric grid.</summary>
+    public bool Signed { get; }
+
+    /// <summary>True for one scale per index of dimension 0.</summary>
+    public bool PerChannel { get; }
+
+    /// <summary>Grid steps between 0 and the scale: 2^(b−1) − 1 signed, 2^b − 1 unsigned.</summary>
+    public int Levels { get; }
+
+    /// <summary>Fake-quantizes <paramref name="input"/>; see the class summary for the formula.</summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = Signed ? input : input.clamp_min(0);
+        Tensor scale;
+        using (no_grad())
+        {
+            Tensor magnitude = x.abs();
+            scale = PerChannel && x.dim() > 1
+                ? magnitude.amax([.. Enumerable.Range(1, (int)x.dim() - 1).Select(d => (long)d)], keepdim: true)
+                : magnitude.max();
+            scale = where(scale > 0, scale, ones_like(scale));
+        }
+
+        Tensor quantized = (x / scale * Levels).round_() / Levels * scale;
+        return (x + (quantized - x).detach()).MoveToOuterDisposeScope();
+    }
+}
