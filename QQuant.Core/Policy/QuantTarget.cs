@@ -79,7 +79,20 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
             return "float";
         }
 
-        string options = Settings.Options == Layer.CreateOptions() ? "" : $", {Settings.Options}";
-        return $"{Layer.Name}(w: {Settings.WeightBits}, a: {Settings.ActivationBits}{options})";
+        QuantLayerOptions defaults = Layer.CreateOptions();
+        IEnumerable<string> changed = Settings.Options.GetType()
+            .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.Name != "EqualityContract" && p.DeclaringType!.IsInstanceOfType(defaults))
+            .Where(p => !Equals(p.GetValue(Settings.Options), p.GetValue(defaults)))
+            .Select(p => $", {char.ToLowerInvariant(p.Name[0])}{p.Name[1..]}: {Text(p.GetValue(Settings.Options))}");
+        return $"{Layer.Name}(w: {Settings.WeightBits}, a: {Settings.ActivationBits}{string.Concat(changed)})";
     }
+
+    private static string? Text(object? value) => value switch
+    {
+        bool b => b ? "true" : "false",
+        Enum e => e.ToString(),
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value?.ToString(),
+    };
 }
