@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Packs QQuant into a local folder, checks what the packages hold, then builds, runs and publishes a throwaway
-# console app outside the solution that references QQuant.Core from that folder plus TorchSharp-cpu. Proves that
-# the buildTransitive targets reach consumers: TorchSharp loads with no extra step, the NuGet cache stays pristine.
+# console app outside the solution that references QQuant.Core and QQuant.Quantizers from that folder plus
+# TorchSharp-cpu and TorchVision, and quantizes a TorchVision resnet18. Proves that the buildTransitive targets reach
+# consumers (TorchSharp loads with no extra step, the NuGet cache stays pristine) and that the packed policy API works.
 # Usage: .ci/consumer-check.sh [work-folder]   (default: a new temporary folder)
 set -euo pipefail
 
@@ -40,7 +41,8 @@ $expected"
   done
   dependencies=$(grep -oE '<dependency id="[^"]+" version="[^"]+"' <<<"$nuspec" | sed -E 's/<dependency id="([^"]+)" version="([^"]+)"/\1 \2/' | sort | tr '\n' ' ')
   expected_dependencies="QQuant.Core $version TorchSharp 0.107.0 "
-  [ "$id" = QQuant.Core ] && expected_dependencies="TorchSharp 0.107.0 "
+  [ "$id" = QQuant.Core ] && expected_dependencies="$(printf '%s 10.0.15 ' Microsoft.Extensions.Configuration.Abstractions \
+    Microsoft.Extensions.Configuration.Json Microsoft.Extensions.DependencyInjection.Abstractions Microsoft.Extensions.Options)TorchSharp 0.107.0 "
   [ "$dependencies" = "$expected_dependencies" ] || fail "$id depends on '$dependencies', expected '$expected_dependencies'"
   symbols=$(unzip -Z1 "$feed/$id.$version.snupkg")   # listed first: grep -q would stop reading and break the pipe
   grep -qx "lib/net10.0/$id.pdb" <<<"$symbols" || fail "$id.snupkg lacks its pdb"

@@ -1,19 +1,33 @@
 using QQuant;
+using QQuant.Quantizers;
 using TorchSharp;
+using TorchSharp.Modules;
 
 // Loads TorchSharp through QQuant (a clear error if it cannot), says whether the native library needed the patch,
-// and checks one tensor operation against a value computed by hand: 0+1+2+3+4+5 = 15.
+// then quantizes a TorchVision resnet18 with a fluent policy, prints the report and runs one forward pass.
 TorchEnvironment.EnsureLoaded();
 NativeLibraryReport native = TorchEnvironment.InspectNativeLibrary();
 Console.WriteLine($"consumer: native library {native.State}: {native.Summary}");
 
-using torch.Tensor numbers = torch.arange(6, dtype: torch.float32);
-float sum = numbers.sum().item<float>();
-if (sum != 15f)
+QuantPolicy policy = QuantPolicy
+    .For<Conv2d>().Use<EightBitConv>(w: 4, a: 4)
+    .For<Linear>().Use<EightBitLinear>(w: 8, a: 8)
+    .Override("conv1", r => r.Use<EightBitConv>(w: 8, a: 8, o => o.QuantizeInput = false))
+    .Except("layer4.1.conv2");
+
+using var model = torchvision.models.resnet18(num_classes: 10);
+QuantizationReport report = model.Quantize(policy);
+Console.WriteLine(report);
+
+// resnet18: 20 convolutions and one linear layer; one conv is excepted.
+int quantized = report.Count(QuantDecision.Quantized);
+if (quantized != 20 || report.Count(QuantDecision.Excepted) != 1)
 {
-    Console.Error.WriteLine($"consumer: sum(arange(6)) gave {sum}, expected 15");
+    Console.Error.WriteLine($"consumer: expected 20 quantized and 1 excepted layers, got {report.Summary}");
     return 1;
 }
 
-Console.WriteLine($"consumer: libtorch {torch.__version__} computed sum(arange(6)) = {sum}");
-return 0;
+model.eval();
+using torch.Tensor logits = model.call(torch.randn(1, 3, 32, 32));
+Console.WriteLine($"consumer: libtorch {torch.__version__}, quantized resnet18 output shape [{string.Join(", ", logits.shape)}]");
+return logits.shape.SequenceEqual(new long[] { 1, 10 }) ? 0 : 1;
