@@ -56,6 +56,7 @@ internal sealed class QuantPolicyBinder
                     CheckTransformerType(child);
                     break;
                 case "policy" or "quanpolicy" or "quantpolicy":
+                    ExpectObject(child);
                     foreach (IConfigurationSection rule in child.GetChildren())
                     {
                         BindTypeRule(rule);
@@ -110,8 +111,9 @@ internal sealed class QuantPolicyBinder
 
     private void BindSpecialLayers(IConfigurationSection special)
     {
-        var children = special.GetChildren().ToDictionary(c => Normalize(c.Key));
-        if (!children.TryGetValue("layersname", out IConfigurationSection? names))
+        ExpectObject(special);
+        IConfigurationSection? names = special.GetChildren().FirstOrDefault(c => Normalize(c.Key) == "layersname");
+        if (names is null)
         {
             foreach (IConfigurationSection layer in special.GetChildren())
             {
@@ -131,9 +133,8 @@ internal sealed class QuantPolicyBinder
         }
 
         List<string> layerNames = Strings(names).ToList();
-        List<IConfigurationSection> types = children.TryGetValue("converttype", out IConfigurationSection? convert)
-            ? convert.GetChildren().ToList()
-            : [];
+        List<IConfigurationSection> types = special.GetChildren()
+            .FirstOrDefault(c => Normalize(c.Key) == "converttype")?.GetChildren().ToList() ?? [];
         if (layerNames.Count != types.Count)
         {
             _problems.Add($"{special.Path}: layers_name has {layerNames.Count} entries but convert_type has "
@@ -240,7 +241,15 @@ internal sealed class QuantPolicyBinder
         {
             if (_registry.TryGet(alias.Name, out QuantLayerRegistration? target))
             {
-                return target with { Defaults = alias.Defaults };
+                // The alias's defaults are the reference constructor's where they differ from the registered ones.
+                QuantLayerDefaults registered = target.Defaults;
+                return target with
+                {
+                    Defaults = new QuantLayerDefaults(
+                        alias.Defaults.WeightBits ?? registered.WeightBits,
+                        alias.Defaults.ActivationBits ?? registered.ActivationBits,
+                        registered.Options + alias.Defaults.Options),
+                };
             }
 
             _problems.Add($"{typeKey.Path}: '{name}' is the reference's name for {alias.Name}, which is not "
@@ -290,8 +299,19 @@ internal sealed class QuantPolicyBinder
         return keys;
     }
 
-    private IEnumerable<string> Strings(IConfigurationSection section) =>
-        section.Value is { } single ? [single] : section.GetChildren().Select(c => c.Value ?? "").ToList();
+    // The JSON provider stores an empty array as its key with the value "".
+    private static IEnumerable<string> Strings(IConfigurationSection section) =>
+        section.Value is { } single
+            ? single.Length == 0 ? [] : [single]
+            : section.GetChildren().Select(c => c.Value ?? "").ToList();
+
+    private void ExpectObject(IConfigurationSection section)
+    {
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            _problems.Add($"{section.Path}: expected an object, got the value '{section.Value}'");
+        }
+    }
 
     private int? Int(IConfigurationSection key)
     {

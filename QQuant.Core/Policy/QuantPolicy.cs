@@ -6,7 +6,8 @@ namespace QQuant;
 /// <summary>
 /// An immutable set of rules that says, for every leaf module of a model, whether it becomes a quantized layer, which
 /// one, with which bits and options. Build one fluently (<c>QuantPolicy.For&lt;Conv2d&gt;().Use&lt;...&gt;(w, a)</c>)
-/// or bind one from configuration (<see cref="FromConfiguration"/>); both forms of one policy compare equal.
+/// or bind one from configuration (<see cref="FromConfiguration"/>); both forms of one policy compare equal (the
+/// pattern keys of a configuration object have no order, so they equal the same fluent overrides in any order).
 /// </summary>
 /// <remarks>
 /// <para>Names are the dotted paths that <c>named_modules()</c> yields. In patterns <c>*</c> matches one path
@@ -114,7 +115,7 @@ public sealed class QuantPolicy : IEquatable<QuantPolicy>
         && SameEntries(_typeRules, other._typeRules)
         && SameEntries(_exactOverrides, other._exactOverrides)
         && SameEntries(_exactExceptions, other._exactExceptions)
-        && _patternOverrides.SequenceEqual(other._patternOverrides)
+        && SamePatternOverrides(_patternOverrides, other._patternOverrides)
         && _patternExceptions.ToHashSet().SetEquals(other._patternExceptions);
 
     /// <inheritdoc />
@@ -225,6 +226,13 @@ public sealed class QuantPolicy : IEquatable<QuantPolicy>
 
         return distance;
     }
+
+    // Later pattern overrides win, so order matters, except for rules bound from a configuration object: those have no
+    // order (overlaps between them are reported when a model is planned), and equal the same rules in any order.
+    private static bool SamePatternOverrides(List<NameRule> a, List<NameRule> b) =>
+        a.Any(r => r.Unordered) || b.Any(r => r.Unordered)
+            ? a.Count == b.Count && a.ToHashSet().SetEquals(b)
+            : a.SequenceEqual(b);
 
     private static bool SameEntries<TKey, TValue>(Dictionary<TKey, TValue> a, Dictionary<TKey, TValue> b)
         where TKey : notnull =>

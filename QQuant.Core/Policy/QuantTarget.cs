@@ -21,8 +21,8 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
     /// <summary>Bits and options for the layer, or null for <see cref="Float"/>.</summary>
     public QuantLayerSettings? Settings { get; }
 
-    /// <summary>True when the decided modules stay as they are: no layer, or nothing to quantize (w: 32, a: 32).</summary>
-    public bool KeepsFloat => Layer is null || (!Settings!.QuantizesWeight && Settings.ActivationBits == 32);
+    /// <summary>True when the decided modules stay as they are: no layer, or nothing to quantize (w: 32 and a float input).</summary>
+    public bool KeepsFloat => Layer is null || (!Settings!.QuantizesWeight && !Settings.QuantizesInput);
 
     /// <summary>A target that converts to <paramref name="layer"/> with the given settings.</summary>
     public static QuantTarget Quantize(QuantLayerDescriptor layer, QuantLayerSettings settings) => new(layer, settings);
