@@ -10,6 +10,11 @@ namespace QQuant;
 /// non-zero padding modes), dilation and groups, and computes exactly what the float layer computes on the
 /// quantized tensors.
 /// </summary>
+/// <remarks>
+/// One deliberate difference: with <c>Padding.Same</c>, a non-zero padding mode and a non-square kernel, TorchSharp
+/// 0.107's <c>Conv2d</c> pads the two spatial dimensions in the wrong order (its output changes size); this layer pads
+/// each dimension for its own kernel size, as PyTorch does.
+/// </remarks>
 public abstract class QuantizedConv2d : QuantizedLayer
 {
     private readonly long[] _reversedPaddingTwice;

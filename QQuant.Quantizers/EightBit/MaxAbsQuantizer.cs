@@ -23,9 +23,10 @@ public sealed class MaxAbsQuantizer : Quantizer
     /// <param name="perChannel">One scale per index of dimension 0 (a weight's output channel) instead of one per tensor.</param>
     public MaxAbsQuantizer(int bits, bool signed, bool perChannel) : base(nameof(MaxAbsQuantizer), bits)
     {
-        if (signed && bits < 2)
+        if (bits > 8 || (signed && bits < 2))
         {
-            throw new ArgumentOutOfRangeException(nameof(bits), bits, "A signed max-abs grid needs at least 2 bits.");
+            throw new ArgumentOutOfRangeException(
+                nameof(bits), bits, "A max-abs grid takes 2..8 bits when signed, 1..8 when unsigned (use IdentityQuantizer for float).");
         }
 
         Signed = signed;
