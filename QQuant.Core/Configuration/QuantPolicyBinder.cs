@@ -17,6 +17,7 @@ internal sealed class QuantPolicyBinder
     private readonly QuantLayerRegistry _registry;
     private readonly QuantPolicyBuilder _builder = QuantPolicy.Create();
     private readonly List<string> _problems = [];
+    private readonly Dictionary<Type, string> _typeKeys = [];
 
     private QuantPolicyBinder(QuantLayerRegistry registry) => _registry = registry;
 
@@ -98,7 +99,12 @@ internal sealed class QuantPolicyBinder
     {
         Type? moduleType = ModuleTypeNames.Resolve(rule.Key, _registry);
         QuantTarget? target = BindTarget(rule);
-        if (moduleType is null)
+        if (moduleType is not null && !_typeKeys.TryAdd(moduleType, rule.Path))
+        {
+            _problems.Add($"{rule.Path}: names the same module type as {_typeKeys[moduleType]} ({moduleType.Name}); "
+                          + "configuration keys have no order, so keep one");
+        }
+        else if (moduleType is null)
         {
             _problems.Add($"{rule.Path}: '{rule.Key}' is not a TorchSharp module type or one registered with "
                           + $"AddModuleType<T>(); {NearestNames.Suggest(rule.Key, ModuleTypeNames.Known(_registry))}");
@@ -253,7 +259,8 @@ internal sealed class QuantPolicyBinder
             }
 
             _problems.Add($"{typeKey.Path}: '{name}' is the reference's name for {alias.Name}, which is not "
-                          + "registered (AddQuantizers() registers QQuant.Quantizers' layers)");
+                          + $"registered (registered: {string.Join(", ", _registry.Names.Order())}); register a layer "
+                          + $"under '{alias.Name}' with AddQuantLayer, or call AddQuantizers() if it ships one");
             return null;
         }
 

@@ -39,11 +39,11 @@ public sealed class QQuantBuilder
     /// </summary>
     public QQuantBuilder AddPolicy(IConfiguration section, string? name = null)
     {
-        Services.AddOptions<QuantPolicyOptions>(name ?? Options.DefaultName)
+        Services.AddOptions<QuantPolicyOptions>(string.IsNullOrEmpty(name) ? Options.DefaultName : name)
             .Configure<QuantLayerRegistry>((options, registry) =>
                 options.Policy = QuantPolicy.FromConfiguration(section, registry))
             .ValidateOnStart();
-        if (name is null)
+        if (string.IsNullOrEmpty(name))
         {
             Services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<QuantPolicyOptions>>().Value.Policy!);
         }

@@ -12,7 +12,7 @@ public static class QQuantServiceCollectionExtensions
     public static QQuantBuilder AddQQuant(this IServiceCollection services)
     {
         var registry = services
-            .Where(d => d.ServiceType == typeof(QuantLayerRegistry))
+            .Where(d => d.ServiceType == typeof(QuantLayerRegistry) && !d.IsKeyedService)
             .Select(d => d.ImplementationInstance)
             .OfType<QuantLayerRegistry>()
             .FirstOrDefault();

@@ -32,7 +32,7 @@ public abstract class QuantizedConv2d : QuantizedLayer
         OutChannels = source.out_channels;
         KernelSize = [.. source.kernel_size];
         Stride = [.. source.stride];
-        Padding = source.padding is null ? null : [.. source.padding];
+        PaddingSize = source.padding is null ? null : [.. source.padding];
         PaddingType = source.padding_type;
         Dilation = [.. source.dilation];
         Groups = source.groups;
@@ -53,10 +53,10 @@ public abstract class QuantizedConv2d : QuantizedLayer
     public IReadOnlyList<long> Stride { get; }
 
     /// <summary>Explicit padding per spatial dimension, or null when <see cref="PaddingType"/> is set.</summary>
-    public IReadOnlyList<long>? Padding { get; }
+    public IReadOnlyList<long>? PaddingSize { get; }
 
-    /// <summary><c>Same</c> or <c>Valid</c> padding, or null when <see cref="Padding"/> is explicit.</summary>
-    public TorchSharp.Padding? PaddingType { get; }
+    /// <summary><c>Same</c> or <c>Valid</c> padding, or null when <see cref="PaddingSize"/> is explicit.</summary>
+    public Padding? PaddingType { get; }
 
     /// <summary>Dilation per spatial dimension.</summary>
     public IReadOnlyList<long> Dilation { get; }
@@ -80,19 +80,19 @@ public abstract class QuantizedConv2d : QuantizedLayer
 
         return PaddingType is { } type
             ? nn.functional.conv2d_padding(input, weight, bias, stride, type, dilation, Groups)
-            : nn.functional.conv2d(input, weight, bias, stride, [.. Padding!], dilation, Groups);
+            : nn.functional.conv2d(input, weight, bias, stride, [.. PaddingSize!], dilation, Groups);
     }
 
     // The amounts F.pad expects (last dimension first, each side), as the float layer computes them.
     private long[] ReversedPaddingTwice()
     {
-        if (Padding is not null)
+        if (PaddingSize is not null)
         {
-            return Padding.Reverse().SelectMany(p => new[] { p, p }).ToArray();
+            return PaddingSize.Reverse().SelectMany(p => new[] { p, p }).ToArray();
         }
 
         var amounts = new long[KernelSize.Count * 2];
-        if (PaddingType == TorchSharp.Padding.Same)
+        if (PaddingType == Padding.Same)
         {
             for (int i = KernelSize.Count - 1, slot = 0; i >= 0; i--, slot += 2)
             {

@@ -62,25 +62,36 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
         register_module("input_quantizer", _inputQuantizer);
     }
 
-    /// <summary>The float weight (what a checkpoint stores under <c>weight</c>).</summary>
+    /// <summary>
+    /// The float weight (what a checkpoint stores under <c>weight</c>). Setting it disposes the previous one, as
+    /// TorchSharp's own layers do (that is how <c>to()</c> swaps it).
+    /// </summary>
     public Parameter weight
     {
         get => _weight;
         set
         {
-            _weight = value;
-            ConditionallyRegisterParameter(WeightName, value);
+            if (value.Handle != _weight.Handle)
+            {
+                _weight.Dispose();
+                _weight = (Parameter)value.DetachFromDisposeScope();
+                ConditionallyRegisterParameter(WeightName, _weight);
+            }
         }
     }
 
-    /// <summary>The float bias, or null when the float module had none.</summary>
+    /// <summary>The float bias, or null when the float module had none; setting it disposes the previous one.</summary>
     public Parameter? bias
     {
         get => _bias;
         set
         {
-            _bias = value;
-            ConditionallyRegisterParameter(BiasName, value);
+            if (value?.Handle != _bias?.Handle)
+            {
+                _bias?.Dispose();
+                _bias = (Parameter?)value?.DetachFromDisposeScope();
+                ConditionallyRegisterParameter(BiasName, _bias);
+            }
         }
     }
 

@@ -8,6 +8,12 @@ namespace QQuant;
 /// bit width. Derive from it to write a quantizer that <see cref="QuantizedConv2d"/> and
 /// <see cref="QuantizedLinear"/> can hold.
 /// </summary>
+/// <remarks>
+/// As for any TorchSharp module, a field holding a parameter or buffer must be named like the registered tensor (or
+/// carry <c>[ComponentName(Name = "...")]</c>) and not be <c>readonly</c>: <c>to(device or dtype)</c> replaces the
+/// tensor and writes the new one back into that field. Quantized models are moved to the float weights' device and
+/// dtype when they are built.
+/// </remarks>
 public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
 {
     /// <summary>Creates the quantizer; derived constructors call <c>RegisterComponents()</c> once their state exists.</summary>

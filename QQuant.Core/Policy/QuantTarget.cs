@@ -6,10 +6,12 @@ namespace QQuant;
 /// </summary>
 public sealed class QuantTarget : IEquatable<QuantTarget>
 {
+    private readonly QuantLayerSettings? _settings;
+
     private QuantTarget(QuantLayerDescriptor? layer, QuantLayerSettings? settings)
     {
         Layer = layer;
-        Settings = settings;
+        _settings = settings is null ? null : settings with { Options = settings.Options with { } };
     }
 
     /// <summary>The target that leaves a module float.</summary>
@@ -18,11 +20,14 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
     /// <summary>The quantized layer type, or null for <see cref="Float"/>.</summary>
     public QuantLayerDescriptor? Layer { get; }
 
-    /// <summary>Bits and options for the layer, or null for <see cref="Float"/>.</summary>
-    public QuantLayerSettings? Settings { get; }
+    /// <summary>
+    /// Bits and options for the layer, or null for <see cref="Float"/>. Each read returns a copy: the target (and the
+    /// policy holding it) cannot be changed after it is built.
+    /// </summary>
+    public QuantLayerSettings? Settings => _settings is null ? null : _settings with { Options = _settings.Options with { } };
 
     /// <summary>True when the decided modules stay as they are: no layer, or nothing to quantize (w: 32 and a float input).</summary>
-    public bool KeepsFloat => Layer is null || (!Settings!.QuantizesWeight && !Settings.QuantizesInput);
+    public bool KeepsFloat => Layer is null || (!_settings!.QuantizesWeight && !_settings.QuantizesInput);
 
     /// <summary>A target that converts to <paramref name="layer"/> with the given settings.</summary>
     public static QuantTarget Quantize(QuantLayerDescriptor layer, QuantLayerSettings settings) => new(layer, settings);
@@ -42,12 +47,12 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
     /// <summary>The problems with this target (bits, the layer's own checks), each prefixed by <paramref name="rule"/>.</summary>
     internal IEnumerable<string> Validate(string rule)
     {
-        if (Layer is null || Settings is null)
+        if (Layer is null || _settings is null)
         {
             yield break;
         }
 
-        foreach (var (bits, what) in new[] { (Settings.WeightBits, "weight"), (Settings.ActivationBits, "activation") })
+        foreach (var (bits, what) in new[] { (_settings.WeightBits, "weight"), (_settings.ActivationBits, "activation") })
         {
             if (bits is not (>= 1 and <= 8 or 32))
             {
@@ -55,7 +60,7 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
             }
         }
 
-        foreach (string problem in Layer.Validate(Settings))
+        foreach (string problem in Layer.Validate(_settings))
         {
             yield return $"{rule}: {problem}";
         }
@@ -63,29 +68,29 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
 
     /// <inheritdoc />
     public bool Equals(QuantTarget? other) =>
-        other is not null && Equals(Layer, other.Layer) && Equals(Settings, other.Settings);
+        other is not null && Equals(Layer, other.Layer) && Equals(_settings, other._settings);
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as QuantTarget);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Layer, Settings);
+    public override int GetHashCode() => HashCode.Combine(Layer, _settings);
 
     /// <summary>For example <c>EightBitConv(w: 8, a: 8)</c> or <c>float</c>.</summary>
     public override string ToString()
     {
-        if (Layer is null || Settings is null)
+        if (Layer is null || _settings is null)
         {
             return "float";
         }
 
         QuantLayerOptions defaults = Layer.CreateOptions();
-        IEnumerable<string> changed = Settings.Options.GetType()
+        IEnumerable<string> changed = _settings.Options.GetType()
             .GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
             .Where(p => p.CanWrite && p.Name != "EqualityContract" && p.DeclaringType!.IsInstanceOfType(defaults))
-            .Where(p => !Equals(p.GetValue(Settings.Options), p.GetValue(defaults)))
-            .Select(p => $", {char.ToLowerInvariant(p.Name[0])}{p.Name[1..]}: {Text(p.GetValue(Settings.Options))}");
-        return $"{Layer.Name}(w: {Settings.WeightBits}, a: {Settings.ActivationBits}{string.Concat(changed)})";
+            .Where(p => !Equals(p.GetValue(_settings.Options), p.GetValue(defaults)))
+            .Select(p => $", {char.ToLowerInvariant(p.Name[0])}{p.Name[1..]}: {Text(p.GetValue(_settings.Options))}");
+        return $"{Layer.Name}(w: {_settings.WeightBits}, a: {_settings.ActivationBits}{string.Concat(changed)})";
     }
 
     private static string? Text(object? value) => value switch

@@ -6,6 +6,10 @@ namespace QQuant;
 /// <summary><c>model.Quantize(policy)</c> and <c>model.PlanQuantization(policy)</c> for any TorchSharp module graph.</summary>
 public static class ModuleQuantizationExtensions
 {
+    private static readonly System.Reflection.MethodInfo RegisterComponents =
+        typeof(nn.Module).GetMethod("RegisterComponents", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)
+        ?? throw new MissingMethodException(nameof(nn.Module), "RegisterComponents");
+
     /// <summary>
     /// What <see cref="Quantize"/> would do, without changing anything: one row per leaf module.
     /// </summary>
@@ -26,12 +30,27 @@ public static class ModuleQuantizationExtensions
     {
         QuantizationPlan plan = QuantizationPlanner.Plan(model, policy);
         IReadOnlyList<nn.Module> built = BuildAll(plan.Replacements);
-        for (int i = 0; i < built.Count; i++)
+        var done = new List<ModuleSlot>();
+        try
         {
-            foreach (ModuleSlot slot in plan.Replacements[i].Slots)
+            for (int i = 0; i < built.Count; i++)
             {
-                slot.Set(built[i]);
+                foreach (ModuleSlot slot in plan.Replacements[i].Slots)
+                {
+                    done.Add(slot);
+                    slot.Set(built[i]);
+                }
             }
+        }
+        catch (Exception e)
+        {
+            done.ForEach(slot => slot.Restore());
+            foreach (nn.Module module in built)
+            {
+                module.Dispose();
+            }
+
+            throw new QuantizationException("the model", [$"'{done[^1].Node.Path}': replacing it failed: {e.Message}"]);
         }
 
         return new QuantizationReport(plan.Rows, applied: true);
@@ -73,11 +92,29 @@ public static class ModuleQuantizationExtensions
                 [$"'{replacement.Path}': building {layer.Name} failed: {e.Message}"]);
         }
 
-        quantized.train(replacement.Original.training);
-        Device? device = replacement.Original.parameters().FirstOrDefault()?.device;
-        if (device is not null && device.type != DeviceType.CPU)
+        try
         {
-            quantized.to(device);
+            // A layer that keeps its state in fields relies on registration, which a parent's register_module would
+            // do; the registry is written directly, so do it here (it is idempotent).
+            RegisterComponents.Invoke(quantized, null);
+            quantized.train(replacement.Original.training);
+            if (replacement.Original.parameters().FirstOrDefault() is { } like)
+            {
+                // Quantizer state is created on the CPU in the default dtype; move it next to the weights. This also
+                // sets the module's device bookkeeping, which later to()/cpu() calls rely on.
+                quantized.to(like.device, like.dtype);
+            }
+
+            // Tensors made while building belong to no caller's dispose scope: the model owns them now.
+            foreach (Tensor tensor in quantized.parameters().Concat(quantized.buffers()))
+            {
+                tensor.DetachFromDisposeScope();
+            }
+        }
+        catch
+        {
+            quantized.Dispose();
+            throw;
         }
 
         return quantized;

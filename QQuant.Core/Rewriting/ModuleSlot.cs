@@ -24,10 +24,13 @@ internal sealed class ModuleSlot
 
     private readonly List<Holder> _holders;
 
-    private ModuleSlot(ModuleNode node, List<Holder> holders)
+    private readonly string? _problem;
+
+    private ModuleSlot(ModuleNode node, List<Holder> holders, string? problem = null)
     {
         Node = node;
         _holders = holders;
+        _problem = problem;
     }
 
     public ModuleNode Node { get; }
@@ -44,8 +47,15 @@ internal sealed class ModuleSlot
         else if (GenericBase(parent.GetType(), typeof(ModuleList<>)) is { } listType)
         {
             Type element = listType.GetGenericArguments()[0];
-            int index = int.Parse(node.LocalName, System.Globalization.CultureInfo.InvariantCulture);
             PropertyInfo item = listType.GetProperty("Item", element, [typeof(int)])!;
+            int count = (int)listType.GetProperty("Count")!.GetValue(parent)!;
+            if (!int.TryParse(node.LocalName, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index)
+                || index >= count || !ReferenceEquals(item.GetValue(parent, [index]), node.Module))
+            {
+                return new ModuleSlot(node, holders, $"'{node.Path}': {FriendlyName(parent.GetType())} no longer holds it at "
+                    + $"index {node.LocalName} (the list changed after its entries were registered)");
+            }
+
             holders.Add(new(element, $"{FriendlyName(parent.GetType())}[{index}]", ContainerFix("ModuleList"),
                 m => item.SetValue(parent, m, [index])));
             AddRegistryHolder(node, holders);
@@ -54,6 +64,13 @@ internal sealed class ModuleSlot
         {
             Type element = dictType.GetGenericArguments()[0];
             PropertyInfo item = dictType.GetProperty("Item", element, [typeof(string)])!;
+            bool holds = (bool)dictType.GetMethod("ContainsKey", [typeof(string)])!.Invoke(parent, [node.LocalName])!;
+            if (!holds || !ReferenceEquals(item.GetValue(parent, [node.LocalName]), node.Module))
+            {
+                return new ModuleSlot(node, holders, $"'{node.Path}': {FriendlyName(parent.GetType())} no longer holds it "
+                    + $"under the key '{node.LocalName}' (the dictionary changed after its entries were registered)");
+            }
+
             holders.Add(new(element, $"{FriendlyName(parent.GetType())}[\"{node.LocalName}\"]", ContainerFix("ModuleDict"),
                 m => item.SetValue(parent, m, [node.LocalName])));
             AddRegistryHolder(node, holders);
@@ -74,6 +91,11 @@ internal sealed class ModuleSlot
     public string? CannotHold(Type replacement)
     {
         string parentType = FriendlyName(Node.Parent.GetType());
+        if (_problem is not null)
+        {
+            return _problem;
+        }
+
         if (_holders.Count == 0)
         {
             return $"'{Node.Path}': its parent {parentType} keeps it in no field, list or array QQuant can rewrite, so "
@@ -81,8 +103,8 @@ internal sealed class ModuleSlot
         }
 
         Holder? narrow = _holders.FirstOrDefault(h => !h.Declared.IsAssignableFrom(replacement));
-        return narrow is null
-            ? null
+        return narrow is null ? null
+            : narrow.Declared == typeof(ReadOnlyElement) ? $"'{Node.Path}': {narrow.Where} is an element of a read-only list; {narrow.Fix}"
             : $"'{Node.Path}': {narrow.Where} holds {FriendlyName(narrow.Declared)}, which cannot hold {replacement.Name} "
               + $"(TorchSharp's layers are sealed); {narrow.Fix}";
     }
@@ -95,6 +117,9 @@ internal sealed class ModuleSlot
             holder.Set(replacement);
         }
     }
+
+    /// <summary>Puts the original child back everywhere (undoes <see cref="Set"/>, also a partial one).</summary>
+    public void Restore() => Set(Node.Module);
 
     internal static string FriendlyName(Type type) =>
         type.IsGenericType
@@ -145,8 +170,12 @@ internal sealed class ModuleSlot
                     if (ReferenceEquals(list[i], node.Module))
                     {
                         int index = i;
-                        holders.Add(new(element, $"{parentType}.{field.Name}[{index}]", "declare its elements Module<Tensor, Tensor>",
-                            m => list[index] = m));
+                        // A read-only list cannot take the replacement: typed as object, no assignment is possible.
+                        holders.Add(list.IsReadOnly
+                            ? new(typeof(ReadOnlyElement), $"{parentType}.{field.Name}[{index}]",
+                                "use a mutable list or array", _ => throw new NotSupportedException())
+                            : new(element, $"{parentType}.{field.Name}[{index}]", "declare its elements Module<Tensor, Tensor>",
+                                m => list[index] = m));
                     }
                 }
             }
@@ -188,4 +217,7 @@ internal sealed class ModuleSlot
     }
 
     private sealed record Holder(Type Declared, string Where, string Fix, Action<nn.Module> Set);
+
+    // The declared type reported for an element of a read-only list: nothing can be assigned to it.
+    private sealed class ReadOnlyElement;
 }

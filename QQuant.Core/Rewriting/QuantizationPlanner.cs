@@ -49,7 +49,8 @@ internal static class QuantizationPlanner
 
     private static void CheckExactNames(QuantPolicy policy, IReadOnlyList<ModuleNode> nodes, List<string> problems)
     {
-        var byPath = nodes.ToDictionary(n => n.Path, StringComparer.Ordinal);
+        // TorchSharp lets a Sequential repeat a name; the first module under a name is the one a name rule means.
+        var byPath = nodes.GroupBy(n => n.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         foreach (NameRule rule in policy.ExactRules)
         {
             string name = rule.Pattern.Text;
@@ -80,7 +81,10 @@ internal static class QuantizationPlanner
 
         foreach (NameRule rule in policy.PatternRules)
         {
-            if (leaves.Any(l => QuantPolicy.Applies(rule, l.Path, l.Module.GetType())))
+            // A pattern whose layers were converted by an earlier Quantize still matches them: quantizing twice is fine.
+            if (leaves.Any(l => l.Module is IQuantizedLayer
+                    ? rule.Pattern.Matches(l.Path)
+                    : QuantPolicy.Applies(rule, l.Path, l.Module.GetType())))
             {
                 continue;
             }
@@ -101,9 +105,9 @@ internal static class QuantizationPlanner
         var replacements = new List<PlannedReplacement>();
         foreach (var group in decided.GroupBy(d => d.Node.Module, ReferenceEqualityComparer.Instance))
         {
+            // Only the outcome matters: quantized to one target, or left as it is (excepted, kept float, no rule).
             var (first, verdict) = group.First();
-            var disagreeing = group.FirstOrDefault(d =>
-                d.Verdict.Decision != verdict.Decision || !Equals(d.Verdict.Target, verdict.Target));
+            var disagreeing = group.FirstOrDefault(d => !Equals(Outcome(d.Verdict), Outcome(verdict)));
             if (disagreeing.Node is not null)
             {
                 problems.Add($"'{first.Path}' and '{disagreeing.Node.Path}' are one module instance, but the policy "
@@ -130,6 +134,9 @@ internal static class QuantizationPlanner
 
         return replacements;
     }
+
+    private static QuantTarget? Outcome(PolicyVerdict verdict) =>
+        verdict.Decision == QuantDecision.Quantized ? verdict.Target : null;
 
     private static string Describe(PolicyVerdict verdict) =>
         $"{verdict.Decision} by {verdict.Rule ?? "no rule"}" + (verdict.Target is { } t ? $" to {t}" : "");

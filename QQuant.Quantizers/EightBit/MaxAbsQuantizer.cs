@@ -48,17 +48,18 @@ public sealed class MaxAbsQuantizer : Quantizer
     {
         using var scope = NewDisposeScope();
         Tensor x = Signed ? input : input.clamp_min(0);
-        Tensor scale;
+        Tensor error;
         using (no_grad())
         {
             Tensor magnitude = x.abs();
-            scale = PerChannel && x.dim() > 1
+            Tensor scale = PerChannel && x.dim() > 1
                 ? magnitude.amax([.. Enumerable.Range(1, (int)x.dim() - 1).Select(d => (long)d)], keepdim: true)
                 : magnitude.max();
             scale = where(scale > 0, scale, ones_like(scale));
+            error = (x / scale * Levels).round_() / Levels * scale - x;
         }
 
-        Tensor quantized = (x / scale * Levels).round_() / Levels * scale;
-        return (x + (quantized - x).detach()).MoveToOuterDisposeScope();
+        // Straight-through: the value of the grid point, the gradient of x.
+        return (x + error).MoveToOuterDisposeScope();
     }
 }

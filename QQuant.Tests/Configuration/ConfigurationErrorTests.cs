@@ -445,4 +445,23 @@ public class ConfigurationErrorTests
 
         Assert.StartsWith("quantTransformer:policy", Assert.Single(e.Problems), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Two_keys_naming_one_module_type_are_reported_with_both_paths()
+    {
+        QuantConfigurationException e = BindFails("""
+            {
+              "quantTransformer": {
+                "policy": {
+                  "Conv2d": { "type": "EightBitConv", "w": 4, "a": 4 },
+                  "nn.Conv2d": { "type": "EightBitConv", "w": 8, "a": 8 }
+                }
+              }
+            }
+            """);
+
+        string problem = Assert.Single(e.Problems);
+        Assert.Contains("quantTransformer:policy:Conv2d", problem, StringComparison.Ordinal);
+        Assert.Contains("quantTransformer:policy:nn.Conv2d", problem, StringComparison.Ordinal);
+    }
 }

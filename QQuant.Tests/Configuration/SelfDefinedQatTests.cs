@@ -16,7 +16,9 @@ namespace QQuant.Tests.Configuration;
 /// </summary>
 public sealed class LearnableScaleQuantizer : Quantizer
 {
-    private readonly Parameter _scale;
+    // Named as registered, so that to(dtype/device) can put the moved parameter back into the field.
+    [TorchSharp.Utils.ComponentName(Name = "scale")]
+    private Parameter _scale;
 
     public LearnableScaleQuantizer(int bits, double initialScale) : base(nameof(LearnableScaleQuantizer), bits)
     {
@@ -70,7 +72,7 @@ public sealed class MyQuantConv : QuantizedConv2d, IQuantizedLayer<MyQuantConv>
     {
         using var noGrad = no_grad();
         using Tensor max = weight.abs().max();
-        return max.item<float>();
+        return max.ToDouble();
     }
 }
 

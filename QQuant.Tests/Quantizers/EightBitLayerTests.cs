@@ -340,12 +340,12 @@ public class EightBitLayerTests
         Assert.Equal(6, layer.OutChannels);
         Assert.Equal([3L, 5L], layer.KernelSize);
         Assert.Equal([2L, 1L], layer.Stride);
-        Assert.Equal([1L, 2L], layer.Padding!);
+        Assert.Equal([1L, 2L], layer.PaddingSize!);
         Assert.Null(layer.PaddingType);
         Assert.Equal([1L, 2L], layer.Dilation);
         Assert.Equal(2, layer.Groups);
         Assert.Equal(PaddingModes.Circular, layer.PaddingMode);
-        Assert.Null(sameLayer.Padding);
+        Assert.Null(sameLayer.PaddingSize);
         Assert.Equal(Padding.Same, sameLayer.PaddingType);
     }
 
