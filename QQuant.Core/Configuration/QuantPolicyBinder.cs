@@ -68,7 +68,7 @@ internal sealed class QuantPolicyBinder
                     BindSpecialLayers(child);
                     break;
                 case "except" or "excludelayers":
-                    _builder.Except([.. Strings(child)]);
+                    _builder.Except([.. Names(child)]);
                     break;
                 case "allowunmatched":
                     if (Bool(child) == true)
@@ -138,7 +138,7 @@ internal sealed class QuantPolicyBinder
             Unknown(extra, ["layers_name", "convert_type"]);
         }
 
-        List<string> layerNames = Strings(names).ToList();
+        List<string> layerNames = Names(names).ToList();
         List<IConfigurationSection> types = special.GetChildren()
             .FirstOrDefault(c => Normalize(c.Key) == "converttype")?.GetChildren().ToList() ?? [];
         if (layerNames.Count != types.Count)
@@ -177,6 +177,7 @@ internal sealed class QuantPolicyBinder
         registration.Defaults.Options?.Invoke(options);
         int? w = registration.Defaults.WeightBits;
         int? a = registration.Defaults.ActivationBits;
+        string wPath = $"{entry.Path}:w", aPath = $"{entry.Path}:a";
         bool keepFloat = false;
         bool? signed = null, autoSigned = null;
         Dictionary<string, PropertyInfo> optionKeys = OptionKeys(options.GetType());
@@ -185,11 +186,11 @@ internal sealed class QuantPolicyBinder
             string normalized = Normalize(key.Key);
             if (ReferenceNames.WeightBitsKeys.Any(k => Normalize(k) == normalized))
             {
-                w = Int(key) ?? w;
+                (w, wPath) = (Int(key) ?? w, key.Path);
             }
             else if (ReferenceNames.ActivationBitsKeys.Any(k => Normalize(k) == normalized))
             {
-                a = Int(key) ?? a;
+                (a, aPath) = (Int(key) ?? a, key.Path);
             }
             else if (normalized == "bsetq")
             {
@@ -233,7 +234,38 @@ internal sealed class QuantPolicyBinder
             return null;
         }
 
-        return QuantTarget.Quantize(registration.Layer, new QuantLayerSettings(w.Value, a.Value, options));
+        // Checked here as well as at Build() so that each problem names its key.
+        var settings = new QuantLayerSettings(w.Value, a.Value, options);
+        int before = _problems.Count;
+        CheckBits(wPath, "weight", w.Value);
+        CheckBits(aPath, "activation", a.Value);
+        _problems.AddRange(registration.Layer.Validate(settings).Select(p => $"{entry.Path}: {p}"));
+        return _problems.Count == before ? QuantTarget.Quantize(registration.Layer, settings) : null;
+    }
+
+    private void CheckBits(string path, string what, int bits)
+    {
+        if (bits is not (>= 1 and <= 8 or 32))
+        {
+            _problems.Add($"{path}: {what} bits {bits} are outside 1..8 (or 32 for float)");
+        }
+    }
+
+    // The JSON provider stores an empty array as its key with the value "".
+    private IEnumerable<string> Names(IConfigurationSection section)
+    {
+        List<(string Path, string Name)> names = section.Value is { } single
+            ? single.Length == 0 ? [] : [(section.Path, single)]
+            : section.GetChildren().Select(c => (c.Path, c.Value ?? "")).ToList();
+        foreach (var (path, name) in names)
+        {
+            if (NamePattern.TryParse(name, out string? problem) is null)
+            {
+                _problems.Add($"{path}: {problem}");
+            }
+
+            yield return name;
+        }
     }
 
     private QuantLayerRegistration? ResolveLayer(IConfigurationSection typeKey, string name)
@@ -305,12 +337,6 @@ internal sealed class QuantPolicyBinder
 
         return keys;
     }
-
-    // The JSON provider stores an empty array as its key with the value "".
-    private static IEnumerable<string> Strings(IConfigurationSection section) =>
-        section.Value is { } single
-            ? single.Length == 0 ? [] : [single]
-            : section.GetChildren().Select(c => c.Value ?? "").ToList();
 
     private void ExpectObject(IConfigurationSection section)
     {

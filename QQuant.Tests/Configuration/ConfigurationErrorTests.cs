@@ -184,37 +184,37 @@ public class ConfigurationErrorTests
     }
 
     [Fact]
-    public void Nine_bits_fail_naming_the_rule()
+    public void Nine_bits_fail_naming_the_key()
     {
         QuantConfigurationException e = BindFails("""
             { "quantTransformer": { "policy": { "Conv2d": { "type": "EightBitConv", "w": 9, "a": 4 } } } }
             """);
 
-        Assert.Equal("For<Conv2d>(): weight bits 9 are outside 1..8 (or 32 for float)", Assert.Single(e.Problems));
+        Assert.Equal("quantTransformer:policy:Conv2d:w: weight bits 9 are outside 1..8 (or 32 for float)", Assert.Single(e.Problems));
         Assert.Contains("'quantTransformer'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Nine_activation_bits_in_an_override_fail_naming_the_override()
+    public void Nine_activation_bits_in_an_override_fail_naming_the_key()
     {
         QuantConfigurationException e = BindFails("""
             { "quantTransformer": { "specialLayers": { "head.fc": { "type": "EightBitLinear", "w": 8, "a": 9 } } } }
             """);
 
         Assert.Equal(
-            "Override(\"head.fc\"): activation bits 9 are outside 1..8 (or 32 for float)",
+            "quantTransformer:specialLayers:head.fc:a: activation bits 9 are outside 1..8 (or 32 for float)",
             Assert.Single(e.Problems));
     }
 
     [Fact]
-    public void The_layer_s_own_setting_checks_run_when_the_bound_policy_is_built()
+    public void The_layer_s_own_setting_checks_name_the_entry()
     {
         QuantConfigurationException e = BindFails("""
             { "quantTransformer": { "policy": { "Conv2d": { "type": "EightBitConv", "w": 1, "a": 4 } } } }
             """);
 
         Assert.Equal(
-            "For<Conv2d>(): EightBitConv needs at least 2 weight bits (its symmetric grid has 2^(b-1)-1 steps per side)",
+            "quantTransformer:policy:Conv2d: EightBitConv needs at least 2 weight bits (its symmetric grid has 2^(b-1)-1 steps per side)",
             Assert.Single(e.Problems));
     }
 
@@ -421,14 +421,14 @@ public class ConfigurationErrorTests
     }
 
     [Fact]
-    public void An_invalid_name_pattern_fails_naming_the_rule()
+    public void An_invalid_name_pattern_fails_naming_the_key()
     {
         QuantConfigurationException e = BindFails("""
             { "quantTransformer": { "except": [ "neck..conv" ] } }
             """);
 
         Assert.Equal(
-            "Except(\"neck..conv\"): 'neck..conv' has an empty segment (two dots, or a dot at an end)",
+            "quantTransformer:except:0: 'neck..conv' has an empty segment (two dots, or a dot at an end)",
             Assert.Single(e.Problems));
     }
 
