@@ -6,16 +6,17 @@ namespace QQuant.Samples;
 /// <summary>The <c>qquant</c> command line: one subcommand per task, usage on anything it does not know.</summary>
 internal static class QQuantCli
 {
-    public static RootCommand Build(TextWriter output) =>
+    public static RootCommand Build(TextWriter output, TextWriter error) =>
         new("qquant: quantization-aware training for TorchSharp models.")
         {
             InfoCommand.Create(output),
+            PlanCommand.Create(output, error),
         };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (non-zero on bad usage).</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        ParseResult parsed = Build(output).Parse(args);
+        ParseResult parsed = Build(output, error).Parse(args);
         return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 }
