@@ -77,11 +77,13 @@ internal sealed class ModuleSlot
         }
         else
         {
-            AddFieldHolders(node, holders);
+            string? problem = AddFieldHolders(node, holders);
             if (holders.Count > 0)
             {
                 AddRegistryHolder(node, holders);
             }
+
+            return new ModuleSlot(node, holders, problem);
         }
 
         return new ModuleSlot(node, holders);
@@ -104,7 +106,6 @@ internal sealed class ModuleSlot
 
         Holder? narrow = _holders.FirstOrDefault(h => !h.Declared.IsAssignableFrom(replacement));
         return narrow is null ? null
-            : narrow.Declared == typeof(ReadOnlyElement) ? $"'{Node.Path}': {narrow.Where} is an element of a read-only list; {narrow.Fix}"
             : $"'{Node.Path}': {narrow.Where} holds {FriendlyName(narrow.Declared)}, which cannot hold {replacement.Name} "
               + $"(TorchSharp's layers are sealed); {narrow.Fix}";
     }
@@ -153,8 +154,10 @@ internal sealed class ModuleSlot
         }
     }
 
-    private static void AddFieldHolders(ModuleNode node, List<Holder> holders)
+    // Returns why a holder found cannot be written (an element of a read-only list), or null.
+    private static string? AddFieldHolders(ModuleNode node, List<Holder> holders)
     {
+        string? problem = null;
         string parentType = FriendlyName(node.Parent.GetType());
         foreach (FieldInfo field in FieldsOf(node.Parent.GetType()))
         {
@@ -170,16 +173,21 @@ internal sealed class ModuleSlot
                     if (ReferenceEquals(list[i], node.Module))
                     {
                         int index = i;
-                        // A read-only list cannot take the replacement: typed as object, no assignment is possible.
-                        holders.Add(list.IsReadOnly
-                            ? new(typeof(ReadOnlyElement), $"{parentType}.{field.Name}[{index}]",
-                                "use a mutable list or array", _ => throw new NotSupportedException())
-                            : new(element, $"{parentType}.{field.Name}[{index}]", "declare its elements Module<Tensor, Tensor>",
-                                m => list[index] = m));
+                        string where = $"{parentType}.{field.Name}[{index}]";
+                        if (list.IsReadOnly)
+                        {
+                            problem ??= $"'{node.Path}': {where} is an element of a read-only list; use a mutable list or array";
+                        }
+                        else
+                        {
+                            holders.Add(new(element, where, "declare its elements Module<Tensor, Tensor>", m => list[index] = m));
+                        }
                     }
                 }
             }
         }
+
+        return problem;
     }
 
     private static IEnumerable<FieldInfo> FieldsOf(Type type)
@@ -217,7 +225,4 @@ internal sealed class ModuleSlot
     }
 
     private sealed record Holder(Type Declared, string Where, string Fix, Action<nn.Module> Set);
-
-    // The declared type reported for an element of a read-only list: nothing can be assigned to it.
-    private sealed class ReadOnlyElement;
 }
