@@ -245,9 +245,9 @@ internal sealed class QuantPolicyBinder
 
     private void CheckBits(string path, string what, int bits)
     {
-        if (bits is not (>= 1 and <= 8 or 32))
+        if (QuantLayerSettings.BitsProblem(bits, what) is { } problem)
         {
-            _problems.Add($"{path}: {what} bits {bits} are outside 1..8 (or 32 for float)");
+            _problems.Add($"{path}: {problem}");
         }
     }
 

@@ -21,7 +21,7 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
     /// <param name="bits">The bit width: 1..8, or 32 for a quantizer that leaves the tensor float.</param>
     protected Quantizer(string name, int bits) : base(name)
     {
-        if (bits is not (>= 1 and <= 8 or 32))
+        if (!QuantLayerSettings.IsValidBits(bits))
         {
             throw new ArgumentOutOfRangeException(nameof(bits), bits, "Bits must be 1..8, or 32 for a float tensor.");
         }

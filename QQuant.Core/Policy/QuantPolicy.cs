@@ -40,7 +40,6 @@ public sealed class QuantPolicy : IEquatable<QuantPolicy>
     {
         foreach (TypeRule rule in typeRules)
         {
-            _typeRules.Remove(rule.ModuleType);
             _typeRules[rule.ModuleType] = rule;
         }
 
@@ -49,7 +48,6 @@ public sealed class QuantPolicy : IEquatable<QuantPolicy>
             if (rule.Pattern.IsExact)
             {
                 var exact = rule.IsException ? _exactExceptions : _exactOverrides;
-                exact.Remove(rule.Pattern.Text);
                 exact[rule.Pattern.Text] = rule;
             }
             else

@@ -52,11 +52,15 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
             yield break;
         }
 
-        foreach (var (bits, what) in new[] { (_settings.WeightBits, "weight"), (_settings.ActivationBits, "activation") })
+        foreach (string? problem in new[]
+                 {
+                     QuantLayerSettings.BitsProblem(_settings.WeightBits, "weight"),
+                     QuantLayerSettings.BitsProblem(_settings.ActivationBits, "activation"),
+                 })
         {
-            if (bits is not (>= 1 and <= 8 or 32))
+            if (problem is not null)
             {
-                yield return $"{rule}: {what} bits {bits} are outside 1..8 (or 32 for float)";
+                yield return $"{rule}: {problem}";
             }
         }
 
