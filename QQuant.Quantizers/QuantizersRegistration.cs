@@ -16,8 +16,29 @@ public static class QuantizersRegistration
     /// Registers every built-in quantized layer under its class name (the Python reference's names resolve to them
     /// too, for example <c>EightBitQuantConv</c>).
     /// </summary>
+    /// <remarks>
+    /// An entry that gives no bits gets the Python reference constructor's defaults: 4/4 for LSQ, LSQ+, DoReFa and
+    /// PACT convolutions, 8/8 for their linear layers, 8/8 for <c>DSQConv</c> and 4/4 for <c>DSQLinear</c>, 5/5 for the
+    /// APoT and uniform convolutions and 8/8 for their linear layers, 8/8 for the 8-bit layers.
+    /// </remarks>
     public static QuantLayerRegistry AddQuantizers(this QuantLayerRegistry registry) =>
         registry
-            .Add<EightBitConv>(nameof(EightBitConv), new QuantLayerDefaults(WeightBits: 8, ActivationBits: 8))
-            .Add<EightBitLinear>(nameof(EightBitLinear), new QuantLayerDefaults(WeightBits: 8, ActivationBits: 8));
+            .Add<LSQConv>(nameof(LSQConv), Bits(4))
+            .Add<LSQLinear>(nameof(LSQLinear), Bits(8))
+            .Add<LSQPlusConv>(nameof(LSQPlusConv), Bits(4))
+            .Add<LSQPlusLinear>(nameof(LSQPlusLinear), Bits(8))
+            .Add<DSQConv>(nameof(DSQConv), Bits(8))
+            .Add<DSQLinear>(nameof(DSQLinear), Bits(4))
+            .Add<DoReFaConv>(nameof(DoReFaConv), Bits(4))
+            .Add<DoReFaLinear>(nameof(DoReFaLinear), Bits(8))
+            .Add<PACTConv>(nameof(PACTConv), Bits(4))
+            .Add<PACTLinear>(nameof(PACTLinear), Bits(8))
+            .Add<APoTConv>(nameof(APoTConv), Bits(5))
+            .Add<APoTLinear>(nameof(APoTLinear), Bits(8))
+            .Add<UniformConv>(nameof(UniformConv), Bits(5))
+            .Add<UniformLinear>(nameof(UniformLinear), Bits(8))
+            .Add<EightBitConv>(nameof(EightBitConv), Bits(8))
+            .Add<EightBitLinear>(nameof(EightBitLinear), Bits(8));
+
+    private static QuantLayerDefaults Bits(int bits) => new(WeightBits: bits, ActivationBits: bits);
 }

@@ -306,7 +306,7 @@ internal sealed class QuantPolicyBinder
         Type type = property.PropertyType;
         object? value = type == typeof(bool) ? Bool(key)
             : type == typeof(int) ? Int(key)
-            : type == typeof(double) ? Double(key)
+            : type == typeof(double) || type == typeof(double?) ? Double(key)
             : type == typeof(string) ? key.Value
             : type.IsEnum ? Enum(key, type)
             : Unsupported(key, type);

@@ -31,6 +31,9 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
     [ComponentName(Name = "input_quantizer")]
     private readonly Quantizer _inputQuantizer;
 
+    private Tensor? _cachedWeight;
+    private IntPtr _cachedFor;
+
     /// <summary>Copies the float tensors and builds the quantizers that <paramref name="settings"/> ask for.</summary>
     /// <param name="name">The module name TorchSharp reports (the layer's class name).</param>
     /// <param name="weight">The float module's weight; copied, never aliased.</param>
@@ -60,6 +63,7 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
 
         register_module("weight_quantizer", _weightQuantizer);
         register_module("input_quantizer", _inputQuantizer);
+        Locate(name);
     }
 
     /// <summary>
@@ -112,17 +116,81 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
         return quantized.clone();
     }
 
-    /// <summary>Quantizes the input and the weight, then runs the float operation on them.</summary>
+    /// <summary>
+    /// Quantizes the input and the weight, then runs the float operation on them. In evaluation mode, when no
+    /// gradient is wanted for the weight, the quantized weight is computed once and reused (see
+    /// <see cref="InvalidateQuantizedWeight"/>).
+    /// </summary>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
         Tensor x = _inputQuantizer.call(input);
-        Tensor w = _weightQuantizer.call(_weight);
+        Tensor w = CanReuseWeight() ? CachedWeight() : _weightQuantizer.call(_weight);
         return Compute(x, w, _bias).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Drops the quantized weight kept for evaluation. Switching modes, moving the layer, loading a checkpoint and
+    /// calibrating do it already; call it after changing the weight or quantizer state in place while in
+    /// evaluation mode.
+    /// </summary>
+    public void InvalidateQuantizedWeight()
+    {
+        _cachedWeight?.Dispose();
+        _cachedWeight = null;
+    }
+
+    /// <summary>Sets the mode and drops the quantized weight kept for evaluation.</summary>
+    public override void train(bool train = true)
+    {
+        InvalidateQuantizedWeight();
+        base.train(train);
+    }
+
+    /// <summary>Drops the quantized weight kept for evaluation (loading a checkpoint reads the state dict first).</summary>
+    public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
+    {
+        InvalidateQuantizedWeight();
+        return base.state_dict(destination, prefix);
+    }
+
+    /// <summary>Names the quantizers after the layer's path in the model, for error messages.</summary>
+    internal void Locate(string path)
+    {
+        _weightQuantizer.Location = $"{path}.weight_quantizer";
+        _inputQuantizer.Location = $"{path}.input_quantizer";
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            InvalidateQuantizedWeight();
+        }
+
+        base.Dispose(disposing);
     }
 
     /// <summary>The float operation on the (quantized) input and weight.</summary>
     protected abstract Tensor Compute(Tensor input, Tensor weight, Tensor? bias);
+
+    private bool CanReuseWeight() =>
+        !training && !(torch.is_grad_enabled() && _weightQuantizer.parameters().Prepend(_weight).Any(p => p.requires_grad));
+
+    // The weight's handle changes when to() moves or casts it; then the kept tensor belongs to the old one.
+    private Tensor CachedWeight()
+    {
+        if (_cachedWeight is null || _cachedFor != _weight.Handle)
+        {
+            InvalidateQuantizedWeight();
+            using var noGrad = torch.no_grad();
+            _cachedWeight = _weightQuantizer.call(_weight).DetachFromDisposeScope();
+            _cachedFor = _weight.Handle;
+        }
+
+        return _cachedWeight.alias();
+    }
 
     private static Parameter CopyOf(Parameter source)
     {

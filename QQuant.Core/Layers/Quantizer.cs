@@ -27,8 +27,15 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
         }
 
         Bits = bits;
+        Location = name;
     }
 
     /// <inheritdoc />
     public int Bits { get; }
+
+    /// <summary>
+    /// Where the quantizer sits, for messages: its path in the model (for example
+    /// <c>layer1.0.conv1.input_quantizer</c>) once the model is quantized, otherwise its module name.
+    /// </summary>
+    public string Location { get; internal set; }
 }

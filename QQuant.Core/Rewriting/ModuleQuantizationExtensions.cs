@@ -98,6 +98,7 @@ public static class ModuleQuantizationExtensions
             // do; the registry is written directly, so do it here (it is idempotent).
             RegisterComponents.Invoke(quantized, null);
             quantized.train(replacement.Original.training);
+            (quantized as QuantizedLayer)?.Locate(replacement.Path);
             if (replacement.Original.parameters().FirstOrDefault() is { } like)
             {
                 // Quantizer state is created on the CPU in the default dtype; move it next to the weights. This also

@@ -75,9 +75,11 @@ public class ConfigurationErrorTests
     [Fact]
     public void A_reference_alias_whose_layer_is_not_registered_says_which_layer_and_how_to_register_it()
     {
-        QuantConfigurationException e = BindFails("""
-            { "quantTransformer": { "policy": { "Conv2d": { "type": "LSQConv2d", "w": 4, "a": 4 } } } }
-            """);
+        QuantLayerRegistry eightBitOnly = new QuantLayerRegistry()
+            .Add<EightBitConv>(nameof(EightBitConv), new QuantLayerDefaults(8, 8));
+        QuantConfigurationException e = BindFails(
+            """{ "quantTransformer": { "policy": { "Conv2d": { "type": "LSQConv2d", "w": 4, "a": 4 } } } }""",
+            eightBitOnly);
 
         string problem = Assert.Single(e.Problems);
         Assert.StartsWith("quantTransformer:policy:Conv2d:type: 'LSQConv2d'", problem, StringComparison.Ordinal);
@@ -140,8 +142,10 @@ public class ConfigurationErrorTests
             """);
 
         Assert.Equal(
-            "quantTransformer:policy:Conv2d: needs \"type\" (a quantized layer name; registered: EightBitConv, EightBitLinear)",
+            "quantTransformer:policy:Conv2d: needs \"type\" (a quantized layer name; registered: "
+            + string.Join(", ", Registry().Names.Order()) + ")",
             Assert.Single(e.Problems));
+        Assert.Equal(16, Registry().Names.Count);
     }
 
     [Theory]

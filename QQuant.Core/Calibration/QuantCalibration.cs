@@ -1,0 +1,178 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>
+/// Initialises every quantizer of a model from real data before training or evaluation, so evaluation never sees
+/// uninitialised state and the first training step starts from data-driven scales rather than one batch's.
+/// </summary>
+/// <remarks>
+/// The batches run through the model in evaluation mode without gradient while every
+/// <see cref="CalibratedQuantizer"/> passes its input through unchanged and collects statistics; so later layers
+/// see the float model's activations, and batch-norm statistics and dropout are not disturbed. Then weight
+/// quantizers are initialised from their layer's weight and input quantizers from the statistics of all batches,
+/// with each algorithm's initialisation formula. Everything is checked before anything is written: if one
+/// quantizer cannot be initialised (it saw no batch, or NaN), none is changed. Calibrating an initialised model
+/// initialises it again (an Auto sign is decided again too). Each module's training mode is restored afterwards.
+/// </remarks>
+public static class QuantCalibration
+{
+    /// <summary>Calibrates <paramref name="model"/> on <paramref name="batches"/> of inputs.</summary>
+    /// <returns>How many quantizers were initialised from how many batches.</returns>
+    /// <exception cref="QuantCalibrationException">No quantizer, no batch, or a quantizer that cannot be initialised.</exception>
+    public static CalibrationSummary Calibrate(nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches) =>
+        Calibrate(model, batches, batch => model.call(batch).Dispose());
+
+    /// <summary>
+    /// Calibrates <paramref name="model"/> on <paramref name="batches"/> of any shape: <paramref name="forward"/> runs
+    /// the model on one batch (inside a dispose scope and without gradient).
+    /// </summary>
+    /// <exception cref="QuantCalibrationException">No quantizer, no batch, or a quantizer that cannot be initialised.</exception>
+    public static CalibrationSummary Calibrate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward)
+    {
+        string modelName = model.GetType().Name;
+        List<(CalibratedQuantizer Quantizer, Tensor? Weight)> targets = Targets(model);
+        if (targets.Count == 0)
+        {
+            throw new QuantCalibrationException(
+                modelName, ["it has no quantizer to calibrate; quantize it first (model.Quantize(policy))"]);
+        }
+
+        List<QuantizedLayer> layers = Layers(model).Select(l => l.Layer).ToList();
+        int count = RunBatches(model, batches, forward, targets.Select(t => t.Quantizer), layers);
+        if (count == 0)
+        {
+            throw new QuantCalibrationException(modelName, ["the batches were empty; calibration needs at least one"]);
+        }
+
+        Commit(modelName, targets.Select(t => (t.Quantizer, t.Quantizer.EndCalibration(), t.Weight)).ToList());
+        layers.ForEach(l => l.InvalidateQuantizedWeight());
+        return new CalibrationSummary(targets.Count, count);
+    }
+
+    private static int RunBatches<TBatch>(
+        nn.Module model,
+        IEnumerable<TBatch> batches,
+        Action<TBatch> forward,
+        IEnumerable<CalibratedQuantizer> quantizers,
+        List<QuantizedLayer> layers)
+    {
+        List<(nn.Module Module, bool Training)> modes = model.modules().Select(m => (m, m.training)).ToList();
+        List<CalibratedQuantizer> collecting = quantizers.ToList();
+        int count = 0;
+        try
+        {
+            layers.ForEach(l => l.InvalidateQuantizedWeight());
+            collecting.ForEach(q => q.BeginCalibration());
+            model.eval();
+            using var noGrad = no_grad();
+            foreach (TBatch batch in batches)
+            {
+                using var scope = NewDisposeScope();
+                forward(batch);
+                count++;
+            }
+        }
+        catch
+        {
+            collecting.ForEach(q => q.EndCalibration()?.Dispose());
+            throw;
+        }
+        finally
+        {
+            // Parents first: a parent's train() sets its children, which are then set to their own mode.
+            foreach (var (module, training) in modes)
+            {
+                module.train(training);
+            }
+        }
+
+        return count;
+    }
+
+    private static void Commit(
+        string modelName, List<(CalibratedQuantizer Quantizer, TensorStatistics? Observed, Tensor? Weight)> targets)
+    {
+        var ready = new List<(CalibratedQuantizer Quantizer, TensorStatistics Statistics)>();
+        try
+        {
+            foreach (var (quantizer, observed, weight) in targets)
+            {
+                TensorStatistics statistics = observed!;
+                if (weight is not null)
+                {
+                    // A weight is the same tensor every batch: initialise from it once, not from its repetitions.
+                    statistics.Dispose();
+                    statistics = new TensorStatistics(quantizer.PerChannel);
+                    statistics.Observe(weight);
+                }
+
+                ready.Add((quantizer, statistics));
+            }
+
+            List<string> problems = ready.Select(r => r.Quantizer.Problem(r.Statistics)).OfType<string>().ToList();
+            if (problems.Count > 0)
+            {
+                throw new QuantCalibrationException(modelName, problems);
+            }
+
+            foreach (var (quantizer, statistics) in ready)
+            {
+                quantizer.Commit(statistics);
+            }
+        }
+        finally
+        {
+            ready.ForEach(r => r.Statistics.Dispose());
+        }
+    }
+
+    private static List<(CalibratedQuantizer Quantizer, Tensor? Weight)> Targets(nn.Module model)
+    {
+        var targets = new List<(CalibratedQuantizer, Tensor?)>();
+        foreach (var (path, layer) in Layers(model))
+        {
+            layer.Locate(path);
+            if (layer.WeightQuantizer is CalibratedQuantizer weight)
+            {
+                targets.Add((weight, layer.weight));
+            }
+
+            if (layer.InputQuantizer is CalibratedQuantizer input)
+            {
+                targets.Add((input, null));
+            }
+        }
+
+        // Quantizers that are not inside a QuantizedLayer learn from what reaches them.
+        var known = new HashSet<CalibratedQuantizer>(targets.Select(t => t.Item1), ReferenceEqualityComparer.Instance);
+        foreach (ModuleNode node in Nodes(model))
+        {
+            if (node.Module is CalibratedQuantizer quantizer && known.Add(quantizer))
+            {
+                targets.Add((quantizer, null));
+            }
+            else if (node.Module is IQuantizedLayer other and not QuantizedLayer)
+            {
+                foreach (IQuantizer q in new[] { other.WeightQuantizer, other.InputQuantizer })
+                {
+                    if (q is CalibratedQuantizer c && known.Add(c))
+                    {
+                        targets.Add((c, null));
+                    }
+                }
+            }
+        }
+
+        return targets;
+    }
+
+    private static IEnumerable<(string Path, QuantizedLayer Layer)> Layers(nn.Module model) =>
+        Nodes(model).Where(n => n.Module is QuantizedLayer).Select(n => (n.Path, (QuantizedLayer)n.Module));
+
+    private static IEnumerable<ModuleNode> Nodes(nn.Module model) =>
+        model is IQuantizedLayer or IQuantizer
+            ? [new ModuleNode(model.GetName(), model, model, model.GetName(), true)]
+            : ModuleGraph.Walk(model);
+}

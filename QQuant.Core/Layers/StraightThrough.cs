@@ -1,0 +1,36 @@
+using static TorchSharp.torch;
+
+namespace QQuant;
+
+/// <summary>
+/// Straight-through estimators written with detach arithmetic, the building blocks of fake quantization: each returns
+/// the value of a non-differentiable function and the gradient of a simpler one.
+/// </summary>
+public static class StraightThrough
+{
+    /// <summary>Forward <c>round(x)</c> (half to even), backward the identity.</summary>
+    public static Tensor Round(Tensor x) => Pass(x, x.round());
+
+    /// <summary>Forward <c>floor(x)</c>, backward the identity.</summary>
+    public static Tensor Floor(Tensor x) => Pass(x, x.floor());
+
+    /// <summary>Forward <c>+1</c> where <c>x ≥ 0</c> and <c>−1</c> elsewhere, backward the identity.</summary>
+    public static Tensor Sign(Tensor x) => Pass(x, where(x >= 0, 1.0, -1.0).to(x.dtype));
+
+    /// <summary>Forward <paramref name="value"/>, backward the gradient of <paramref name="x"/> (both the same shape).</summary>
+    public static Tensor Pass(Tensor x, Tensor value)
+    {
+        using Tensor difference = value - x;
+        using Tensor constant = difference.detach();
+        return x + constant;
+    }
+
+    /// <summary>Forward <paramref name="p"/>, backward the incoming gradient multiplied by <paramref name="g"/>.</summary>
+    public static Tensor ScaleGradient(Tensor p, double g)
+    {
+        using Tensor scaled = p * g;
+        using Tensor difference = p - scaled;
+        using Tensor constant = difference.detach();
+        return constant + scaled;
+    }
+}

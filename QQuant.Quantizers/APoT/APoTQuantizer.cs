@@ -1,0 +1,197 @@
+using QQuant;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace QQuant.Quantizers;
+
+/// <summary>
+/// Additive powers-of-two quantization (Li et al., ICLR 2020) and its uniform ablation: the tensor is divided by a
+/// learnable clipping level α (parameter <c>alpha</c>), clamped to <c>[0, 1]</c> (<c>[−1, 1]</c> when signed),
+/// rounded to the nearest level of the grid, and multiplied by α again. Weights are first standardised,
+/// <c>ŵ = (w − mean w) / std w</c>, as in the paper.
+/// </summary>
+/// <remarks>
+/// <para>Grids: <see cref="APoTGrid.PowerOfTwo"/> rounds magnitudes to <see cref="PowerOfTwoLevels"/> of
+/// <c>b − 1</c> bits for a signed tensor (a sign bit plus magnitudes; 2..7 bits) or <c>b</c> bits for an unsigned one
+/// (1..6 bits); ties go to the smaller level. <see cref="APoTGrid.Uniform"/> rounds to <c>L = 2^b − 1</c> even steps
+/// on <c>[0, 1]</c>, or <c>L = 2^(b−1) − 1</c> per side when signed (2 bits or more): <c>q = round(d·L)/L</c>.</para>
+/// <para>Gradients (the paper's reparameterised clipping function): rounding is straight-through; the input gets 1
+/// inside the clipping range and 0 outside; α gets <c>q − d</c> inside and ±1 outside (d = x/α). Standardisation is
+/// differentiated exactly. α acts as <c>max(|α|, 1e−8)</c>.</para>
+/// <para>Initialisation: weights start at α = 3 (three standard deviations of the standardised weight; initialised at
+/// construction); activations take the given initial clip or, from data, <c>min(max|x|, mean|x| + 3·std|x|)</c>.
+/// Per-channel weights standardise and clip each output channel on its own.</para>
+/// </remarks>
+public sealed class APoTQuantizer : CalibratedQuantizer
+{
+    /// <summary>The weights' starting clip, in standard deviations of the standardised weight.</summary>
+    public const double WeightClip = 3.0;
+
+    [ComponentName(Name = "alpha")]
+    private Parameter _alpha;
+
+    [ComponentName(Name = "signed_levels")]
+    private Tensor? _signedLevels;
+
+    [ComponentName(Name = "signed_boundaries")]
+    private Tensor? _signedBoundaries;
+
+    [ComponentName(Name = "unsigned_levels")]
+    private Tensor? _unsignedLevels;
+
+    [ComponentName(Name = "unsigned_boundaries")]
+    private Tensor? _unsignedBoundaries;
+
+    private readonly double? _initialClip;
+
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">Bit width; see the remarks for what each grid and sign accepts.</param>
+    /// <param name="role">Weights are standardised and signed; activations are not standardised.</param>
+    /// <param name="grid">Power-of-two or uniform levels.</param>
+    /// <param name="sign">The grid's sign (Signed for weights), or Auto to decide it from the initialisation data.</param>
+    /// <param name="channels">Per-channel clips along dimension 0 (weights only), or 1.</param>
+    /// <param name="initialClip">α's starting value, or null for the default (weights 3, activations from data).</param>
+    /// <param name="additive">Additive power-of-two levels (the paper) rather than plain powers of two.</param>
+    public APoTQuantizer(
+        int bits,
+        TensorRole role,
+        APoTGrid grid,
+        ActivationSign sign,
+        long channels = 1,
+        double? initialClip = null,
+        bool additive = true)
+        : base(nameof(APoTQuantizer), bits, sign, perChannel: channels > 1,
+            initializedAtStart: role == TensorRole.Weight || (initialClip is not null && sign != ActivationSign.Auto))
+    {
+        if (role == TensorRole.Weight && sign != ActivationSign.Signed)
+        {
+            throw new ArgumentException("APoT weights are signed.", nameof(sign));
+        }
+
+        if (role == TensorRole.Activation && channels > 1)
+        {
+            throw new ArgumentException("APoT activations have one clip per tensor.", nameof(channels));
+        }
+
+        if (BitsProblem(bits, grid, sign) is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, problem);
+        }
+
+        if (initialClip is <= 0 or double.NaN)
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialClip), initialClip, "The clipping level must be positive.");
+        }
+
+        Role = role;
+        Grid = grid;
+        _initialClip = initialClip;
+        _alpha = QuantizerMath.State(channels, initialClip ?? (role == TensorRole.Weight ? WeightClip : 1.0));
+        if (grid == APoTGrid.PowerOfTwo)
+        {
+            // Magnitude levels (and the midpoints between them) for each sign the data may choose; not saved.
+            if (sign != ActivationSign.Unsigned)
+            {
+                (_signedLevels, _signedBoundaries) = LevelBuffers(bits - 1, additive, "signed");
+            }
+
+            if (sign != ActivationSign.Signed)
+            {
+                (_unsignedLevels, _unsignedBoundaries) = LevelBuffers(bits, additive, "unsigned");
+            }
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>Whether this quantizes a weight or an activation.</summary>
+    public TensorRole Role { get; }
+
+    /// <summary>The levels the quantizer rounds to.</summary>
+    public APoTGrid Grid { get; }
+
+    /// <summary>The learnable clipping level α, shape <c>[channels]</c>.</summary>
+    public Parameter Alpha => _alpha;
+
+    /// <summary>Why <paramref name="bits"/> cannot make the grid, or null.</summary>
+    public static string? BitsProblem(int bits, APoTGrid grid, ActivationSign sign)
+    {
+        bool signedPossible = sign != ActivationSign.Unsigned;
+        return grid switch
+        {
+            _ when bits > 8 => "takes at most 8 bits",
+            APoTGrid.Uniform when signedPossible && bits < 2 => "needs 2 bits or more for a signed or Auto grid",
+            APoTGrid.PowerOfTwo when signedPossible && bits is < 2 or > PowerOfTwoLevels.MaxBits + 1 =>
+                $"takes 2..{PowerOfTwoLevels.MaxBits + 1} bits when signed (a sign bit plus 1..{PowerOfTwoLevels.MaxBits} magnitude bits)",
+            APoTGrid.PowerOfTwo when sign != ActivationSign.Signed && bits > PowerOfTwoLevels.MaxBits =>
+                $"takes 1..{PowerOfTwoLevels.MaxBits} bits when unsigned or Auto",
+            _ => null,
+        };
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Quantize(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        Tensor t = Role == TensorRole.Weight ? Standardize(input) : input;
+        Tensor alpha = AlongChannels(QuantizerMath.Positive(_alpha), input);
+        Tensor d = (t / alpha).clamp(IsSigned ? -1 : 0, 1);
+        Tensor q;
+        if (Grid == APoTGrid.Uniform)
+        {
+            int steps = IsSigned ? (1 << (Bits - 1)) - 1 : (1 << Bits) - 1;
+            q = StraightThrough.Round(d * steps) / steps;
+        }
+        else
+        {
+            var (levels, boundaries) = IsSigned ? (_signedLevels!, _signedBoundaries!) : (_unsignedLevels!, _unsignedBoundaries!);
+            Tensor magnitude = d.abs().detach();
+            Tensor index = bucketize(magnitude, boundaries.to(magnitude.dtype));
+            q = StraightThrough.Pass(d, d.sign() * levels.to(d.dtype).take(index));
+        }
+
+        return (q * alpha).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Initialize(TensorStatistics statistics)
+    {
+        if (Role == TensorRole.Weight)
+        {
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        _alpha.copy_(_initialClip is { } clip ? full_like(_alpha, clip) : ClipInitialization.FromStatistics(statistics));
+    }
+
+    private (Tensor Levels, Tensor Boundaries) LevelBuffers(int magnitudeBits, bool additive, string prefix)
+    {
+        double[] levels = PowerOfTwoLevels.Of(magnitudeBits, additive);
+        double[] midpoints = levels.Zip(levels.Skip(1), (a, b) => (a + b) / 2).ToArray();
+        Tensor levelTensor = tensor(levels, float64).DetachFromDisposeScope();
+        Tensor boundaryTensor = tensor(midpoints, float64).DetachFromDisposeScope();
+        register_buffer($"{prefix}_levels", levelTensor, persistent: false);
+        register_buffer($"{prefix}_boundaries", boundaryTensor, persistent: false);
+        return (levelTensor, boundaryTensor);
+    }
+
+    private Tensor Standardize(Tensor w)
+    {
+        Tensor mean, std;
+        if (PerChannel && w.dim() > 1)
+        {
+            long[] dims = QuantizerMath.OtherDimensions(w);
+            mean = w.mean(dims, keepdim: true);
+            std = w.std(dims, unbiased: true, keepdim: true);
+        }
+        else
+        {
+            mean = w.mean();
+            std = w.std();
+        }
+
+        return (w - mean) / where(std > 0, std, ones_like(std));
+    }
+}

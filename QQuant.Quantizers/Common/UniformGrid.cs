@@ -1,0 +1,30 @@
+using QQuant;
+using static TorchSharp.torch;
+
+namespace QQuant.Quantizers;
+
+/// <summary>Bit-width checks and the gradient scale of the integer-grid quantizers (LSQ, LSQ+).</summary>
+internal static class UniformGrid
+{
+    /// <summary>Throws unless <paramref name="bits"/> can hold the grid <paramref name="sign"/> asks for.</summary>
+    public static void RequireBits(int bits, ActivationSign sign, string quantizer)
+    {
+        if (bits > 8 || (sign != ActivationSign.Unsigned && bits < 2))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(bits), bits, $"{quantizer} takes 2..8 bits for a signed or Auto grid, 1..8 for an unsigned one.");
+        }
+    }
+
+    /// <summary>
+    /// <c>1/√(N·Qp)</c> with N the elements one step covers: a weight's elements (per channel when the step is per
+    /// channel), or one sample's features for an activation.
+    /// </summary>
+    public static double GradientScale(Tensor x, TensorRole role, long steps, IntegerRange range)
+    {
+        long n = role == TensorRole.Weight
+            ? x.numel() / Math.Max(steps, 1)
+            : x.dim() > 1 ? x.numel() / x.shape[0] : x.numel();
+        return 1.0 / Math.Sqrt(Math.Max(n, 1) * (double)range.Max);
+    }
+}

@@ -1,0 +1,59 @@
+using QQuant;
+using static TorchSharp.torch;
+
+namespace QQuant.Quantizers;
+
+/// <summary>
+/// DoReFa-Net's weight quantizer (Zhou et al., 2016), as in the paper: <c>w_q = 2·quantize_b(tanh(w) / (2·max|tanh w|)
+/// + ½) − 1</c> with <c>quantize_b(r) = round((2^b − 1)·r) / (2^b − 1)</c>, so the weight lands on <c>2^b</c> levels
+/// evenly spaced over <c>[−1, 1]</c> (odd multiples of <c>1/(2^b − 1)</c>; there is no zero level). At 1 bit,
+/// <c>w_q = sign(w)·mean|w|</c>. No state beyond the shared buffers; always initialised.
+/// </summary>
+/// <remarks>
+/// Gradients: rounding (and the 1-bit sign) is straight-through; tanh and the normalisation by <c>max|tanh w|</c>
+/// are differentiated exactly (the maximum too, as in the paper's code), the 1-bit scale <c>mean|w|</c> is a constant.
+/// Per-channel: the maximum (or mean) is taken per output channel. An all-zero weight (or channel) is finite: it
+/// maps to the level just above zero. Unlike the Python reference, which uses a signed integer grid with zero point
+/// 0 and gives 1-bit weights no gradient.
+/// </remarks>
+public sealed class DoReFaWeightQuantizer : CalibratedQuantizer
+{
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">1..8.</param>
+    /// <param name="perChannel">Normalise per output channel (dimension 0) instead of per tensor.</param>
+    public DoReFaWeightQuantizer(int bits, bool perChannel = false)
+        : base(nameof(DoReFaWeightQuantizer), bits, ActivationSign.Signed, perChannel, initializedAtStart: true)
+    {
+        if (bits > 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "DoReFa takes 1..8 bits.");
+        }
+
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Quantize(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        if (Bits == 1)
+        {
+            Tensor scale = PerChannel && input.dim() > 1
+                ? input.abs().mean(QuantizerMath.OtherDimensions(input), keepdim: true)
+                : input.abs().mean();
+            Tensor signs = where(input >= 0, 1.0, -1.0).to(input.dtype);
+            return StraightThrough.Pass(input, signs * scale.detach()).MoveToOuterDisposeScope();
+        }
+
+        int levels = (1 << Bits) - 1;
+        Tensor t = input.tanh();
+        Tensor max = QuantizerMath.AmaxAbs(t, PerChannel);
+        Tensor r = t / (2 * where(max > 0, max, ones_like(max))) + 0.5;
+        return (2 * StraightThrough.Round(r * levels) / levels - 1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Initialize(TensorStatistics statistics)
+    {
+    }
+}

@@ -1,0 +1,118 @@
+using QQuant;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace QQuant.Quantizers;
+
+/// <summary>
+/// Differentiable soft quantization (Gong et al., ICCV 2019): the tensor is clipped to learnable bounds
+/// <c>[l, u]</c> (parameters <c>lower</c>, <c>upper</c>), cut into <c>2^b − 1</c> intervals of width
+/// <c>Δ = (u − l)/(2^b − 1)</c>, and inside interval <c>i</c> the soft function
+/// <c>φ(x) = tanh(k(x − m_i)) / (1 − α)</c>, <c>k = ln(2/α − 1)/Δ</c>, <c>m_i = l + (i + ½)Δ</c>, stands in for
+/// rounding: the forward value is <c>l + Δ(i + (sgn φ + 1)/2)</c> (the nearest level; exact midpoints go up) and the
+/// backward pass uses φ's gradient. α (parameter <c>alpha</c>, the paper's characteristic variable) is learnable.
+/// </summary>
+/// <remarks>
+/// <para>As in the paper, the midpoints <c>m_i</c> are constants, so the tanh slope
+/// <c>Δ/2 · k/(1 − α) · sech²(k(x − m_i))</c> reaches the input (the Python reference's midpoints depend on the
+/// input, which reduces the gradient to a plain straight-through one). Elements clipped by the bounds give the input
+/// no gradient and the bound they hit a gradient of 1; the bounds also learn through Δ. α acts clamped to
+/// <c>[1e−6, 0.5 − 1e−6]</c> (its gradient passes the clamp, so it can come back from outside).
+/// <see cref="SoftQuantize"/> returns the differentiable surrogate itself.</para>
+/// <para>Initialisation: <c>l = min x</c>, <c>u = max x</c> (<c>l</c> no lower than 0 for an unsigned grid); a
+/// constant tensor gets <c>[c − ½, c + ½]</c>. α starts at its initial value (default 0.2) and is not changed by
+/// initialisation. One set of bounds per tensor.</para>
+/// </remarks>
+public sealed class DsqQuantizer : CalibratedQuantizer
+{
+    private const double AlphaFloor = 1e-6;
+    private const double AlphaCeiling = 0.5 - 1e-6;
+
+    [ComponentName(Name = "alpha")]
+    private Parameter _alpha;
+
+    [ComponentName(Name = "lower")]
+    private Parameter _lower;
+
+    [ComponentName(Name = "upper")]
+    private Parameter _upper;
+
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">1..8.</param>
+    /// <param name="sign">Unsigned keeps the lower bound at 0 or above; Signed and Auto take the data's range.</param>
+    /// <param name="initialAlpha">α's starting value, in (0, 0.5).</param>
+    public DsqQuantizer(int bits, ActivationSign sign, double initialAlpha = 0.2)
+        : base(nameof(DsqQuantizer), bits, sign, perChannel: false)
+    {
+        if (bits > 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "DSQ takes 1..8 bits.");
+        }
+
+        if (!(initialAlpha > 0 && initialAlpha < 0.5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(initialAlpha), initialAlpha, "DSQ's alpha lies in (0, 0.5).");
+        }
+
+        _alpha = QuantizerMath.State(1, initialAlpha);
+        _lower = QuantizerMath.State(1, 0.0);
+        _upper = QuantizerMath.State(1, 1.0);
+        RegisterComponents();
+    }
+
+    /// <summary>The learnable characteristic variable α.</summary>
+    public Parameter Alpha => _alpha;
+
+    /// <summary>The learnable lower clipping bound.</summary>
+    public Parameter Lower => _lower;
+
+    /// <summary>The learnable upper clipping bound.</summary>
+    public Parameter Upper => _upper;
+
+    /// <summary>
+    /// The differentiable surrogate <c>l + Δ(i + (φ(x) + 1)/2)</c> whose gradient the forward pass uses: finite
+    /// differences of this function check the forward's gradients.
+    /// </summary>
+    public Tensor SoftQuantize(Tensor input) => Compute(input, soft: true);
+
+    /// <inheritdoc />
+    protected override Tensor Quantize(Tensor input) => Compute(input, soft: false);
+
+    /// <inheritdoc />
+    protected override void Initialize(TensorStatistics statistics)
+    {
+        using var scope = NewDisposeScope();
+        Tensor lower = statistics.Min(), upper = statistics.Max();
+        if (Sign == ActivationSign.Unsigned)
+        {
+            lower = lower.clamp_min(0);
+            upper = maximum(upper, lower);
+        }
+
+        Tensor constant = upper <= lower;
+        _lower.copy_(where(constant, lower - 0.5, lower));
+        _upper.copy_(where(constant, upper + 0.5, upper));
+    }
+
+    private Tensor Compute(Tensor input, bool soft)
+    {
+        using var scope = NewDisposeScope();
+        int intervals = (1 << Bits) - 1;
+        Tensor l = _lower, u = _upper;
+        Tensor x = where(input < l, l, where(input > u, u, input));
+        Tensor delta = (u - l).clamp_min(QuantizerMath.MinimumScale) / intervals;
+        Tensor index, middle;
+        using (no_grad())
+        {
+            index = ((x - l) / delta).floor_().clamp_(0, intervals - 1);
+            middle = l + (index + 0.5) * delta;
+        }
+
+        Tensor alpha = StraightThrough.Pass(_alpha, _alpha.clamp(AlphaFloor, AlphaCeiling));
+        Tensor k = (2 / alpha - 1).log() / delta;
+        Tensor phi = (k * (x - middle)).tanh() / (1 - alpha);
+        Tensor level = soft ? phi : StraightThrough.Sign(phi);
+        return (l + delta * (index + (level + 1) / 2)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,120 @@
+using QQuant;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace QQuant.Quantizers;
+
+/// <summary>
+/// LSQ+ (Bhalgat et al., CVPR workshops 2020): LSQ with a learnable offset for activations,
+/// <c>q = round(clamp((x − β) / s, Qn, Qp)) · s + β</c>, parameters <c>step</c> and (activations) <c>offset</c>.
+/// Weights use the paper's symmetric grid without offset.
+/// </summary>
+/// <remarks>
+/// <para>Gradients: the input gets 1 where <c>Qn ≤ (x − β)/s ≤ Qp</c>, 0 outside; the step as in LSQ; the offset 0
+/// inside and 1 outside (only clipped elements move it). Both are multiplied by <c>g = 1/√(N·Qp)</c> when gradient
+/// scaling is on (N as in <see cref="LsqQuantizer"/>).</para>
+/// <para>Initialisation, as in the paper: weights <c>s = max(|μ − 3σ|, |μ + 3σ|) / 2^(b−1)</c> (μ, σ: mean and
+/// standard deviation of the weight, per channel for per-channel steps); activations
+/// <c>s = (max − min) / (Qp − Qn)</c> and <c>β = min − Qn·s</c>, so the grid spans the data's range exactly. Without
+/// an offset, <c>s</c> is the smallest step whose grid covers <c>[min, max]</c>. Degenerate data (constant or
+/// all-zero) gives <c>s = 1</c>, and a constant is then represented exactly by the offset.</para>
+/// </remarks>
+public sealed class LsqPlusQuantizer : CalibratedQuantizer
+{
+    [ComponentName(Name = "step")]
+    private Parameter _step;
+
+    [ComponentName(Name = "offset")]
+    private Parameter? _offset;
+
+    /// <summary>Creates the quantizer.</summary>
+    /// <param name="bits">2..8.</param>
+    /// <param name="role">Weights are signed, symmetric and have no offset; activations may learn one.</param>
+    /// <param name="sign">The grid's sign (Signed for weights), or Auto to decide it from the initialisation data.</param>
+    /// <param name="channels">Per-channel steps along dimension 0 (weights only), or 1.</param>
+    /// <param name="learnOffset">Learn the offset β (activations only).</param>
+    /// <param name="scaleGradient">Multiply the step's and offset's gradients by <c>1/√(N·Qp)</c>.</param>
+    public LsqPlusQuantizer(
+        int bits, TensorRole role, ActivationSign sign, long channels = 1, bool learnOffset = true, bool scaleGradient = true)
+        : base(nameof(LsqPlusQuantizer), bits, sign, perChannel: channels > 1)
+    {
+        if (bits is < 2 or > 8)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bits), bits, "LSQ+ takes 2..8 bits.");
+        }
+
+        if (role == TensorRole.Weight && (learnOffset || sign != ActivationSign.Signed))
+        {
+            throw new ArgumentException("LSQ+ weights use a signed grid without offset, as in the paper.", nameof(learnOffset));
+        }
+
+        if (role == TensorRole.Activation && channels > 1)
+        {
+            throw new ArgumentException("LSQ+ activations have one step per tensor.", nameof(channels));
+        }
+
+        Role = role;
+        ScalesGradient = scaleGradient;
+        _step = QuantizerMath.State(channels, 1.0);
+        _offset = learnOffset ? QuantizerMath.State(channels, 0.0) : null;
+        RegisterComponents();
+    }
+
+    /// <summary>Whether this quantizes a weight or an activation.</summary>
+    public TensorRole Role { get; }
+
+    /// <summary>True when the gradients of step and offset are multiplied by <c>1/√(N·Qp)</c>.</summary>
+    public bool ScalesGradient { get; }
+
+    /// <summary>The learnable step, shape <c>[channels]</c>.</summary>
+    public Parameter Step => _step;
+
+    /// <summary>The learnable offset β, or null without one.</summary>
+    public Parameter? Offset => _offset;
+
+    /// <inheritdoc />
+    protected override Tensor Quantize(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        IntegerRange range = IntegerRange.Of(Bits, IsSigned);
+        double g = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
+        Tensor s = AlongChannels(QuantizerMath.Positive(StraightThrough.ScaleGradient(_step, g)), input);
+        if (_offset is null)
+        {
+            Tensor v = (input / s).clamp(range.Min, range.Max);
+            return (StraightThrough.Round(v) * s).MoveToOuterDisposeScope();
+        }
+
+        Tensor beta = AlongChannels(StraightThrough.ScaleGradient(_offset, g), input);
+        Tensor u = ((input - beta) / s).clamp(range.Min, range.Max);
+        return (StraightThrough.Round(u) * s + beta).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    protected override void Initialize(TensorStatistics statistics)
+    {
+        using var scope = NewDisposeScope();
+        IntegerRange range = IntegerRange.Of(Bits, IsSigned);
+        if (Role == TensorRole.Weight)
+        {
+            Tensor mean = statistics.Mean(), spread = 3 * statistics.Std();
+            Tensor reach = maximum((mean - spread).abs(), (mean + spread).abs());
+            _step.copy_(ClipInitialization.Positive(reach / (1 << (Bits - 1))));
+            return;
+        }
+
+        Tensor min = statistics.Min(), max = statistics.Max();
+        if (_offset is not null)
+        {
+            Tensor step = ClipInitialization.Positive((max - min) / range.Steps);
+            _step.copy_(step);
+            _offset.copy_(min - range.Min * step);
+            return;
+        }
+
+        Tensor above = max.clamp_min(0) / range.Max;
+        Tensor below = range.Min < 0 ? min.clamp_max(0) / range.Min : zeros_like(min);
+        _step.copy_(ClipInitialization.Positive(maximum(above, below)));
+    }
+}

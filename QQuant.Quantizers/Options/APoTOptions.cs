@@ -1,0 +1,15 @@
+using QQuant;
+
+namespace QQuant.Quantizers;
+
+/// <summary>Options of <see cref="APoTConv"/> and <see cref="APoTLinear"/>.</summary>
+public record APoTOptions : ClipOptions
+{
+    /// <summary>Power-of-two levels (the paper); false gives the uniform grid, the same as <see cref="UniformConv"/>. Default true.</summary>
+    [ReferenceKey("power")]
+    public bool PowerOfTwo { get; set; } = true;
+
+    /// <summary>Additive power-of-two levels (the paper); false gives plain powers of two. Default true.</summary>
+    [ReferenceKey("additive")]
+    public bool Additive { get; set; } = true;
+}

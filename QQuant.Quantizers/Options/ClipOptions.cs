@@ -1,0 +1,13 @@
+using QQuant;
+
+namespace QQuant.Quantizers;
+
+/// <summary>Options of layers with a learned clipping level for their input: PACT and uniform.</summary>
+public record ClipOptions : QuantLayerOptions
+{
+    /// <summary>
+    /// The input's starting clipping level, or null (the default) to take it from data:
+    /// <c>min(max|x|, mean|x| + 3·std|x|)</c> of the first training batch or of the calibration batches.
+    /// </summary>
+    public double? InitialClip { get; set; }
+}

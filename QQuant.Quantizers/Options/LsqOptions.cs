@@ -1,0 +1,11 @@
+using QQuant;
+
+namespace QQuant.Quantizers;
+
+/// <summary>Options of <see cref="LSQConv"/> and <see cref="LSQLinear"/>.</summary>
+public record LsqOptions : QuantLayerOptions
+{
+    /// <summary>Multiply the step's gradient by <c>1/√(N·Qp)</c>, as the paper does. Default true.</summary>
+    [ReferenceKey("scale_grad")]
+    public bool ScaleGradient { get; set; } = true;
+}

@@ -1,0 +1,11 @@
+using QQuant;
+
+namespace QQuant.Quantizers;
+
+/// <summary>Options of <see cref="LSQPlusConv"/> and <see cref="LSQPlusLinear"/>.</summary>
+public record LsqPlusOptions : LsqOptions
+{
+    /// <summary>Learn an offset for the input (the paper's asymmetric activations). Weights never have one. Default true.</summary>
+    [ReferenceKey("add_offset")]
+    public bool LearnOffset { get; set; } = true;
+}
