@@ -4,13 +4,14 @@ using TorchSharp;
 using TorchSharp.Modules;
 
 // Loads TorchSharp through QQuant (a clear error if it cannot), says whether the native library needed the patch,
-// then quantizes a TorchVision resnet18 with a fluent policy, prints the report and runs one forward pass.
+// then quantizes a TorchVision resnet18 with a fluent policy (LSQ inside, 8 bits at the ends), prints the report,
+// calibrates the quantizers on random batches and runs one forward pass in evaluation mode.
 TorchEnvironment.EnsureLoaded();
 NativeLibraryReport native = TorchEnvironment.InspectNativeLibrary();
 Console.WriteLine($"consumer: native library {native.State}: {native.Summary}");
 
 QuantPolicy policy = QuantPolicy
-    .For<Conv2d>().Use<EightBitConv>(w: 4, a: 4)
+    .For<Conv2d>().Use<LSQConv>(w: 4, a: 4)
     .For<Linear>().Use<EightBitLinear>(w: 8, a: 8)
     .Override("conv1", r => r.Use<EightBitConv>(w: 8, a: 8, o => o.QuantizeInput = false))
     .Except("layer4.1.conv2");
@@ -27,6 +28,8 @@ if (quantized != 20 || report.Count(QuantDecision.Excepted) != 1)
     return 1;
 }
 
+CalibrationSummary calibrated = QuantCalibration.Calibrate(model, Enumerable.Range(0, 2).Select(_ => torch.randn(4, 3, 32, 32)));
+Console.WriteLine($"consumer: calibrated {calibrated.Quantizers} quantizers on {calibrated.Batches} batches");
 model.eval();
 using torch.Tensor logits = model.call(torch.randn(1, 3, 32, 32));
 Console.WriteLine($"consumer: libtorch {torch.__version__}, quantized resnet18 output shape [{string.Join(", ", logits.shape)}]");

@@ -44,6 +44,26 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
         return new(QuantLayerDescriptor.Of<TLayer>(), new QuantLayerSettings(w, a, options));
     }
 
+    /// <summary>
+    /// A target that converts to <typeparamref name="TLayer"/>, configuring the layer's own options type
+    /// <typeparamref name="TOptions"/> (for example <c>LsqOptions</c>) without a cast.
+    /// </summary>
+    /// <exception cref="QuantPolicyException">The layer's options are not a <typeparamref name="TOptions"/>.</exception>
+    public static QuantTarget Quantize<TLayer, TOptions>(int w, int a, Action<TOptions> configure)
+        where TLayer : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>, IQuantizedLayer<TLayer>
+        where TOptions : QuantLayerOptions
+    {
+        QuantLayerOptions options = TLayer.CreateOptions();
+        if (options is not TOptions typed)
+        {
+            throw new QuantPolicyException(
+                [$"{typeof(TLayer).Name} takes {options.GetType().Name}, not {typeof(TOptions).Name}"]);
+        }
+
+        configure(typed);
+        return new(QuantLayerDescriptor.Of<TLayer>(), new QuantLayerSettings(w, a, options));
+    }
+
     /// <summary>The problems with this target (bits, the layer's own checks), each prefixed by <paramref name="rule"/>.</summary>
     internal IEnumerable<string> Validate(string rule)
     {

@@ -19,6 +19,15 @@ public sealed class QuantTargetBuilder
         where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer> =>
         QuantTarget.Quantize<TLayer>(w, a, configure);
 
+    /// <summary>
+    /// Convert to <typeparamref name="TLayer"/>, configuring its own options type <typeparamref name="TOptions"/>:
+    /// <c>Use&lt;LSQConv, LsqOptions&gt;(4, 4, o =&gt; o.ScaleGradient = false)</c>.
+    /// </summary>
+    public QuantTarget Use<TLayer, TOptions>(int w, int a, Action<TOptions> configure)
+        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer>
+        where TOptions : QuantLayerOptions =>
+        QuantTarget.Quantize<TLayer, TOptions>(w, a, configure);
+
     /// <summary>Leave the module float (reported as "kept float").</summary>
     public QuantTarget KeepFloat() => QuantTarget.Float;
 }

@@ -22,6 +22,15 @@ public sealed class TypeRuleBuilder
         where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer> =>
         _policy.For(_moduleType, QuantTarget.Quantize<TLayer>(w, a, configure));
 
+    /// <summary>
+    /// Convert the type's leaves to <typeparamref name="TLayer"/>, configuring its own options type
+    /// <typeparamref name="TOptions"/>: <c>Use&lt;LSQConv, LsqOptions&gt;(4, 4, o =&gt; o.ScaleGradient = false)</c>.
+    /// </summary>
+    public QuantPolicyBuilder Use<TLayer, TOptions>(int w, int a, Action<TOptions> configure)
+        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer>
+        where TOptions : QuantLayerOptions =>
+        _policy.For(_moduleType, QuantTarget.Quantize<TLayer, TOptions>(w, a, configure));
+
     /// <summary>Keep the type's leaves float (reported as "kept float"), for example to undo a base-type rule.</summary>
     public QuantPolicyBuilder KeepFloat() => _policy.For(_moduleType, QuantTarget.Float);
 }
