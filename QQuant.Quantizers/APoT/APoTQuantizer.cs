@@ -31,17 +31,10 @@ public sealed class APoTQuantizer : CalibratedQuantizer
     [ComponentName(Name = "alpha")]
     private Parameter _alpha;
 
-    [ComponentName(Name = "signed_levels")]
-    private Tensor? _signedLevels;
-
-    [ComponentName(Name = "signed_boundaries")]
-    private Tensor? _signedBoundaries;
-
-    [ComponentName(Name = "unsigned_levels")]
-    private Tensor? _unsignedLevels;
-
-    [ComponentName(Name = "unsigned_boundaries")]
-    private Tensor? _unsignedBoundaries;
+    // Magnitude levels for each sign the data may choose. Plain arrays, not buffers: they are not state, and
+    // TorchSharp's to() does not move non-persistent buffers, so each forward builds them on the input's device.
+    private readonly double[]? _signedLevels;
+    private readonly double[]? _unsignedLevels;
 
     private readonly double? _initialClip;
 
@@ -90,16 +83,8 @@ public sealed class APoTQuantizer : CalibratedQuantizer
         _alpha = QuantizerMath.State(channels, initialClip ?? (role == TensorRole.Weight ? WeightClip : 1.0));
         if (grid == APoTGrid.PowerOfTwo)
         {
-            // Magnitude levels (and the midpoints between them) for each sign the data may choose; not saved.
-            if (sign != ActivationSign.Unsigned)
-            {
-                (_signedLevels, _signedBoundaries) = LevelBuffers(bits - 1, additive, "signed");
-            }
-
-            if (sign != ActivationSign.Signed)
-            {
-                (_unsignedLevels, _unsignedBoundaries) = LevelBuffers(bits, additive, "unsigned");
-            }
+            _signedLevels = sign != ActivationSign.Unsigned ? PowerOfTwoLevels.Of(bits - 1, additive) : null;
+            _unsignedLevels = sign != ActivationSign.Signed ? PowerOfTwoLevels.Of(bits, additive) : null;
         }
 
         RegisterComponents();
@@ -145,10 +130,11 @@ public sealed class APoTQuantizer : CalibratedQuantizer
         }
         else
         {
-            var (levels, boundaries) = IsSigned ? (_signedLevels!, _signedBoundaries!) : (_unsignedLevels!, _unsignedBoundaries!);
-            Tensor magnitude = d.abs().detach();
-            Tensor index = bucketize(magnitude, boundaries.to(magnitude.dtype));
-            q = StraightThrough.Pass(d, d.sign() * levels.to(d.dtype).take(index));
+            double[] values = IsSigned ? _signedLevels! : _unsignedLevels!;
+            Tensor levels = tensor(values, d.dtype, d.device);
+            Tensor boundaries = (levels[..^1] + levels[1..]) / 2;
+            Tensor index = bucketize(d.abs().detach(), boundaries);
+            q = StraightThrough.Pass(d, d.sign() * levels.take(index));
         }
 
         return (q * alpha).MoveToOuterDisposeScope();
@@ -164,17 +150,6 @@ public sealed class APoTQuantizer : CalibratedQuantizer
 
         using var scope = NewDisposeScope();
         _alpha.copy_(_initialClip is { } clip ? full_like(_alpha, clip) : ClipInitialization.FromStatistics(statistics));
-    }
-
-    private (Tensor Levels, Tensor Boundaries) LevelBuffers(int magnitudeBits, bool additive, string prefix)
-    {
-        double[] levels = PowerOfTwoLevels.Of(magnitudeBits, additive);
-        double[] midpoints = levels.Zip(levels.Skip(1), (a, b) => (a + b) / 2).ToArray();
-        Tensor levelTensor = tensor(levels, float64).DetachFromDisposeScope();
-        Tensor boundaryTensor = tensor(midpoints, float64).DetachFromDisposeScope();
-        register_buffer($"{prefix}_levels", levelTensor, persistent: false);
-        register_buffer($"{prefix}_boundaries", boundaryTensor, persistent: false);
-        return (levelTensor, boundaryTensor);
     }
 
     private Tensor Standardize(Tensor w)
