@@ -43,6 +43,7 @@ public static class QuantCalibration
         int count = RunBatches(model, batches, forward, targets.Select(t => t.Quantizer), layers);
         if (count == 0)
         {
+            targets.ForEach(t => t.Quantizer.EndCalibration()?.Dispose());
             throw new QuantCalibrationException(modelName, ["the batches were empty; calibration needs at least one"]);
         }
 
@@ -58,7 +59,9 @@ public static class QuantCalibration
         IEnumerable<CalibratedQuantizer> quantizers,
         List<QuantizedLayer> layers)
     {
-        List<(nn.Module Module, bool Training)> modes = model.modules().Select(m => (m, m.training)).ToList();
+        List<(nn.Module Module, bool Training)> modes =
+            model.modules().Prepend(model).Distinct(ReferenceEqualityComparer.Instance).Cast<nn.Module>()
+                .Select(m => (m, m.training)).ToList();
         List<CalibratedQuantizer> collecting = quantizers.ToList();
         int count = 0;
         try

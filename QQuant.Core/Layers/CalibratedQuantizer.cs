@@ -56,7 +56,8 @@ public abstract class CalibratedQuantizer : Quantizer
     public bool PerChannel { get; }
 
     /// <summary>True once the state has been initialised (from data, by calibration, or by a loaded checkpoint).</summary>
-    public bool IsInitialized => _hostInitialized ??= ReadFlag(_initialized);
+    /// <remarks>Only a true answer is remembered: until then the buffer is read again, so a loaded checkpoint counts.</remarks>
+    public bool IsInitialized => _hostInitialized == true || (_hostInitialized = ReadFlag(_initialized)) == true;
 
     /// <summary>
     /// Whether the grid is signed: fixed at construction, or decided at initialisation for
@@ -106,11 +107,17 @@ public abstract class CalibratedQuantizer : Quantizer
         Commit(statistics);
     }
 
+    /// <summary>Sets the mode and reads the buffers again on the next forward (a checkpoint may have been loaded).</summary>
+    public override void train(bool train = true)
+    {
+        ForgetBuffers();
+        base.train(train);
+    }
+
     /// <summary>Marks the buffers as possibly changed (a checkpoint is being loaded), so they are read again.</summary>
     public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
     {
-        _hostInitialized = null;
-        _hostSigned = null;
+        ForgetBuffers();
         return base.state_dict(destination, prefix);
     }
 
@@ -176,6 +183,12 @@ public abstract class CalibratedQuantizer : Quantizer
         Initialize(statistics);
         _initialized.fill_(true);
         _hostInitialized = true;
+    }
+
+    private void ForgetBuffers()
+    {
+        _hostInitialized = null;
+        _hostSigned = Sign == ActivationSign.Auto ? null : Sign == ActivationSign.Signed;
     }
 
     private static bool ReadFlag(Tensor flag)

@@ -130,9 +130,10 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
     }
 
     /// <summary>
-    /// Drops the quantized weight kept for evaluation. Switching modes, moving the layer, loading a checkpoint and
-    /// calibrating do it already; call it after changing the weight or quantizer state in place while in
-    /// evaluation mode.
+    /// Drops the quantized weight kept for evaluation. Switching modes, moving the layer and calibrating do it
+    /// already; call it (or set the mode again) after changing the weight or quantizer state in place while in
+    /// evaluation mode, which includes TorchSharp's <c>load</c> and <c>load_state_dict</c>: they copy into the
+    /// existing tensors without telling the layers.
     /// </summary>
     public void InvalidateQuantizedWeight()
     {
@@ -147,7 +148,7 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
         base.train(train);
     }
 
-    /// <summary>Drops the quantized weight kept for evaluation (loading a checkpoint reads the state dict first).</summary>
+    /// <summary>Drops the quantized weight kept for evaluation (loading into a parent that lists this layer reads it first).</summary>
     public override Dictionary<string, Tensor> state_dict(Dictionary<string, Tensor>? destination = null, string? prefix = null)
     {
         InvalidateQuantizedWeight();
