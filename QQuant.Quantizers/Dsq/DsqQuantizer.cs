@@ -17,7 +17,8 @@ namespace QQuant.Quantizers;
 /// <para>As in the paper, the midpoints <c>m_i</c> are constants, so the tanh slope
 /// <c>Δ/2 · k/(1 − α) · sech²(k(x − m_i))</c> reaches the input (the Python reference's midpoints depend on the
 /// input, which reduces the gradient to a plain straight-through one). Elements clipped by the bounds give the input
-/// no gradient and the bound they hit a gradient of 1; the bounds also learn through Δ. α acts clamped to
+/// no gradient and the bound they hit a gradient of 1 (the soft value of a clipped element is exactly that bound); the
+/// bounds also learn through Δ and the midpoints. The backward pass is exactly <see cref="SoftQuantize"/>'s. α acts clamped to
 /// <c>[1e−6, 0.5 − 1e−6]</c> (its gradient passes the clamp, so it can come back from outside).
 /// <see cref="SoftQuantize"/> returns the differentiable surrogate itself.</para>
 /// <para>Initialisation: <c>l = min x</c>, <c>u = max x</c> (<c>l</c> no lower than 0 for an unsigned grid); a
@@ -102,17 +103,24 @@ public sealed class DsqQuantizer : CalibratedQuantizer
         Tensor l = _lower, u = _upper;
         Tensor x = where(input < l, l, where(input > u, u, input));
         Tensor delta = (u - l).clamp_min(QuantizerMath.MinimumScale) / intervals;
-        Tensor index, middle;
+        Tensor index;
         using (no_grad())
         {
             index = ((x - l) / delta).floor_().clamp_(0, intervals - 1);
-            middle = l + (index + 0.5) * delta;
         }
 
+        // The interval index is a constant (so the tanh slope reaches x); the midpoint still moves with the bounds.
+        Tensor middle = l + (index + 0.5) * delta;
         Tensor alpha = StraightThrough.Pass(_alpha, _alpha.clamp(AlphaFloor, AlphaCeiling));
         Tensor k = (2 / alpha - 1).log() / delta;
         Tensor phi = (k * (x - middle)).tanh() / (1 - alpha);
-        Tensor level = soft ? phi : StraightThrough.Sign(phi);
-        return (l + delta * (index + (level + 1) / 2)).MoveToOuterDisposeScope();
+        Tensor softValue = l + delta * (index + (phi + 1) / 2);
+        if (soft)
+        {
+            return softValue.MoveToOuterDisposeScope();
+        }
+
+        Tensor hard = l + delta * (index + (phi >= 0).to(phi.dtype));
+        return StraightThrough.Pass(softValue, hard).MoveToOuterDisposeScope();
     }
 }

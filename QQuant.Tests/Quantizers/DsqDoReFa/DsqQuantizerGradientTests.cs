@@ -104,7 +104,7 @@ public class DsqQuantizerGradientTests
         Assert.Equal(expected, Gradient(q.Alpha), 1e-6);
     }
 
-    [Theory(Skip = "BUG: DsqQuantizer.Compute detaches the midpoints from l and u and multiplies Δ by the hard level, so the bounds' gradients are not SoftQuantize's")]
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(4)]
@@ -120,7 +120,7 @@ public class DsqQuantizerGradientTests
         Assert.Equal(expected, Gradient(q.Lower), 1e-6);
     }
 
-    [Theory(Skip = "BUG: DsqQuantizer.Compute detaches the midpoints from l and u and multiplies Δ by the hard level, so the bounds' gradients are not SoftQuantize's")]
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(4)]
@@ -154,7 +154,7 @@ public class DsqQuantizerGradientTests
         Close(new double[5], x.grad!, 0);
     }
 
-    [Theory(Skip = "BUG: a clipped element's value is its bound for every l, u, yet DsqQuantizer gives l and u extra Δ terms from it")]
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(4)]
@@ -232,7 +232,7 @@ public class DsqQuantizerGradientTests
         Assert.Equal(Gradient(soft.Alpha), Gradient(hard.Alpha), 1e-12);
     }
 
-    [Fact(Skip = "BUG: DsqQuantizer's forward differentiates Δ·(i + (level + 1)/2) with the hard level, so its l/u gradients differ from SoftQuantize's")]
+    [Fact]
     public void The_forward_has_the_lower_and_upper_gradients_of_SoftQuantize()
     {
         using var scope = NewDisposeScope();
