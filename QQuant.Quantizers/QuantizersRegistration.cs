@@ -19,7 +19,8 @@ public static class QuantizersRegistration
     /// <remarks>
     /// An entry that gives no bits gets the Python reference constructor's defaults: 4/4 for LSQ, LSQ+, DoReFa and
     /// PACT convolutions, 8/8 for their linear layers, 8/8 for <c>DSQConv</c> and 4/4 for <c>DSQLinear</c>, 5/5 for the
-    /// APoT and uniform convolutions and 8/8 for their linear layers, 8/8 for the 8-bit layers.
+    /// APoT layers and the uniform convolution, 8/8 for the uniform linear layer and the 8-bit layers. (The reference's
+    /// 8/8 for <c>APOTQuantLinear</c> has no power-of-two level set: it produced NaN there.)
     /// </remarks>
     public static QuantLayerRegistry AddQuantizers(this QuantLayerRegistry registry) =>
         registry
@@ -34,7 +35,7 @@ public static class QuantizersRegistration
             .Add<PACTConv>(nameof(PACTConv), Bits(4))
             .Add<PACTLinear>(nameof(PACTLinear), Bits(8))
             .Add<APoTConv>(nameof(APoTConv), Bits(5))
-            .Add<APoTLinear>(nameof(APoTLinear), Bits(8))
+            .Add<APoTLinear>(nameof(APoTLinear), Bits(5))
             .Add<UniformConv>(nameof(UniformConv), Bits(5))
             .Add<UniformLinear>(nameof(UniformLinear), Bits(8))
             .Add<EightBitConv>(nameof(EightBitConv), Bits(8))

@@ -18,19 +18,21 @@ public static class StraightThrough
     public static Tensor Sign(Tensor x) => Pass(x, where(x >= 0, 1.0, -1.0).to(x.dtype));
 
     /// <summary>Forward <paramref name="value"/>, backward the gradient of <paramref name="x"/> (both the same shape).</summary>
+    /// <remarks>Written as <c>value.detach() + (x − x.detach())</c>, so the forward value is exactly <paramref name="value"/>.</remarks>
     public static Tensor Pass(Tensor x, Tensor value)
     {
-        using Tensor difference = value - x;
-        using Tensor constant = difference.detach();
-        return x + constant;
+        using Tensor constant = value.detach();
+        using Tensor zero = x - x.detach();
+        return constant + zero;
     }
 
     /// <summary>Forward <paramref name="p"/>, backward the incoming gradient multiplied by <paramref name="g"/>.</summary>
+    /// <remarks>Written as <c>p.detach() + (p·g − (p·g).detach())</c>, so the forward value is exactly <paramref name="p"/>.</remarks>
     public static Tensor ScaleGradient(Tensor p, double g)
     {
         using Tensor scaled = p * g;
-        using Tensor difference = p - scaled;
-        using Tensor constant = difference.detach();
-        return constant + scaled;
+        using Tensor zero = scaled - scaled.detach();
+        using Tensor constant = p.detach();
+        return constant + zero;
     }
 }

@@ -103,14 +103,18 @@ public sealed class APoTQuantizer : CalibratedQuantizer
     public static string? BitsProblem(int bits, APoTGrid grid, ActivationSign sign)
     {
         bool signedPossible = sign != ActivationSign.Unsigned;
+        (int min, int max) = sign switch
+        {
+            ActivationSign.Signed => (2, PowerOfTwoLevels.MaxBits + 1),
+            ActivationSign.Unsigned => (1, PowerOfTwoLevels.MaxBits),
+            _ => (2, PowerOfTwoLevels.MaxBits),
+        };
         return grid switch
         {
             _ when bits > 8 => "takes at most 8 bits",
             APoTGrid.Uniform when signedPossible && bits < 2 => "needs 2 bits or more for a signed or Auto grid",
-            APoTGrid.PowerOfTwo when signedPossible && bits is < 2 or > PowerOfTwoLevels.MaxBits + 1 =>
-                $"takes 2..{PowerOfTwoLevels.MaxBits + 1} bits when signed (a sign bit plus 1..{PowerOfTwoLevels.MaxBits} magnitude bits)",
-            APoTGrid.PowerOfTwo when sign != ActivationSign.Signed && bits > PowerOfTwoLevels.MaxBits =>
-                $"takes 1..{PowerOfTwoLevels.MaxBits} bits when unsigned or Auto",
+            APoTGrid.PowerOfTwo when bits < min || bits > max =>
+                $"takes {min}..{max} bits with a {sign} grid (level sets exist for 1..{PowerOfTwoLevels.MaxBits} magnitude bits, plus a sign bit when signed)",
             _ => null,
         };
     }

@@ -39,7 +39,8 @@ internal static class LayerRules
         if (settings.QuantizesInput && inputBits(settings.ActivationBits, sign) is { } inputProblem)
         {
             yield return $"{layer} inputs ({sign}): {inputProblem} (a: {settings.ActivationBits})"
-                         + (settings.ActivationBits == 1 && sign != ActivationSign.Unsigned ? "; set activationSign to Unsigned for 1-bit inputs" : "");
+                         + (sign != ActivationSign.Unsigned && inputBits(settings.ActivationBits, ActivationSign.Unsigned) is null
+                             ? "; set activationSign to Unsigned, which allows it" : "");
         }
 
         if (settings.QuantizesWeight && settings.Options.PerChannelWeights && !perChannelWeights)

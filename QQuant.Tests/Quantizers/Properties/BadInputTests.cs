@@ -152,7 +152,7 @@ public class BadInputTests
         Single("LSQLinear", 4, 1, o => o.ActivationSign = ActivationSign.Unsigned).Build();
     }
 
-    [Fact(Skip = "BUG: LayerRules.Validate suggests activationSign Unsigned for 1-bit LSQ+ inputs, which LSQ+ refuses too")]
+    [Fact]
     public void Refusing_a_1_bit_LSQ_plus_input_does_not_suggest_an_unsigned_grid_LSQ_plus_also_refuses()
     {
         Assert.Throws<QuantPolicyException>(() =>
@@ -163,7 +163,7 @@ public class BadInputTests
         Assert.DoesNotContain("Unsigned", Assert.Single(plus.Problems), StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "BUG: APoTQuantizer.BitsProblem names the signed range 2..7 for an Auto input, which accepts only 2..6")]
+    [Fact]
     public void Refusing_an_8_bit_Auto_APoT_input_states_the_range_an_Auto_input_accepts()
     {
         // Auto needs both grids: signed 2..7 and unsigned 1..6, so 2..6; 7 bits are refused as well.

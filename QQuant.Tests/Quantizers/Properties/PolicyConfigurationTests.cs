@@ -213,9 +213,6 @@ public class PolicyConfigurationTests
         }
     }
 
-    private const string DefaultBitsBug =
-        "BUG: APoTLinear is registered with 8/8 bits, which its default power-of-two grid refuses (w 2..7, Auto a 2..6)";
-
     /// <summary>(layer or alias, the layer, the bits its registration gives when the entry has no w and a).</summary>
     public static IEnumerable<TheoryDataRow<string, string, int>> DefaultBits() =>
     [
@@ -230,7 +227,7 @@ public class PolicyConfigurationTests
         new("PACTConv", "PACTConv", 4),
         new("PACTLinear", "PACTLinear", 8),
         new("APoTConv", "APoTConv", 5),
-        new("APoTLinear", "APoTLinear", 8) { Skip = DefaultBitsBug },
+        new("APoTLinear", "APoTLinear", 5),
         new("UniformConv", "UniformConv", 5),
         new("UniformLinear", "UniformLinear", 8),
         new("LSQConv2d", "LSQConv", 4),
@@ -239,7 +236,7 @@ public class PolicyConfigurationTests
         new("DRFConv", "DoReFaConv", 4),
         new("DRFLinear", "DoReFaLinear", 8),
         new("APOTQuantConv2d", "APoTConv", 5),
-        new("APOTQuantLinear", "APoTLinear", 8) { Skip = DefaultBitsBug },
+        new("APOTQuantLinear", "APoTLinear", 5),
     ];
 
     [Theory]

@@ -84,12 +84,28 @@ internal static class PropertySupport
     /// </summary>
     public static Sequential SmallModel(long seed)
     {
-        manual_seed(seed);
-        return nn.Sequential(
+        Sequential model = nn.Sequential(
             ("conv", nn.Conv2d(3, 4, 3)),
             ("relu", nn.ReLU()),
             ("flatten", nn.Flatten()),
             ("fc", nn.Linear(4 * 4 * 4, 3)));
+        Reseed(model, seed);
+        return model;
+    }
+
+    /// <summary>
+    /// Overwrites every parameter from a private generator: tests run in parallel, so the global seed is not
+    /// reproducible.
+    /// </summary>
+    public static void Reseed(nn.Module model, long seed)
+    {
+        using var generator = new Generator((ulong)seed);
+        using var noGrad = no_grad();
+        foreach (var parameter in model.parameters())
+        {
+            using Tensor values = randn(parameter.shape, generator: generator) * 0.3;
+            parameter.copy_(values);
+        }
     }
 
     /// <summary>A batch of images of both signs for <see cref="SmallModel"/>.</summary>

@@ -61,16 +61,6 @@ public class QuantizerGridPropertyTests
         return Enumerable.Range(range.Low, range.High - range.Low + 1);
     }
 
-    /// <summary>
-    /// Why a case of a test that compares output values exactly is skipped, or null. At 1 bit the DoReFa weight's
-    /// forward value is <c>w + (±mean|w| − w)</c> (<see cref="StraightThrough.Pass"/>), which differs from ±mean|w|
-    /// by rounding, so a 1-bit tensor holds more than two distinct values and loses its order.
-    /// </summary>
-    private static string? KnownBug(string kind, int bits) =>
-        kind.StartsWith("DoReFa weight", StringComparison.Ordinal) && bits == 1
-            ? "BUG: StraightThrough.Pass returns x + (value - x), not value: 1-bit DoReFa weights take more than 2 values"
-            : null;
-
     public static IEnumerable<TheoryDataRow<string, int, string>> Cases(bool exactValues) => Build(idempotentOnly: false, exactValues);
 
     public static IEnumerable<TheoryDataRow<string, int, string>> IdempotentCases() => Build(idempotentOnly: true, exactValues: true);
@@ -93,7 +83,6 @@ public class QuantizerGridPropertyTests
 
         return cases.Select(c => new TheoryDataRow<string, int, string>(c.Kind, c.Bits, c.Sign)
         {
-            Skip = exactValues ? KnownBug(c.Kind, c.Bits) : null,
         });
     }
 
@@ -411,7 +400,7 @@ public class QuantizerGridPropertyTests
         }
     }
 
-    [Fact(Skip = "BUG: StraightThrough.Pass returns x + (value - x), not value: 1-bit DoReFa weights take more than 2 values")]
+    [Fact]
     public void A_1_bit_DoReFa_weight_takes_exactly_the_two_values_plus_and_minus_its_mean_magnitude()
     {
         using var scope = NewDisposeScope();
