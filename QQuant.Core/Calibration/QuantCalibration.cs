@@ -32,14 +32,15 @@ public static class QuantCalibration
     public static CalibrationSummary Calibrate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward)
     {
         string modelName = model.GetType().Name;
-        List<(CalibratedQuantizer Quantizer, Tensor? Weight)> targets = Targets(model);
+        List<(string Path, QuantizedLayer Layer)> located = Layers(model).ToList();
+        List<(CalibratedQuantizer Quantizer, Tensor? Weight)> targets = Targets(model, located);
         if (targets.Count == 0)
         {
             throw new QuantCalibrationException(
                 modelName, ["it has no quantizer to calibrate; quantize it first (model.Quantize(policy))"]);
         }
 
-        List<QuantizedLayer> layers = Layers(model).Select(l => l.Layer).ToList();
+        List<QuantizedLayer> layers = located.Select(l => l.Layer).ToList();
         int count = RunBatches(model, batches, forward, targets.Select(t => t.Quantizer), layers);
         if (count == 0)
         {
@@ -131,10 +132,11 @@ public static class QuantCalibration
         }
     }
 
-    private static List<(CalibratedQuantizer Quantizer, Tensor? Weight)> Targets(nn.Module model)
+    private static List<(CalibratedQuantizer Quantizer, Tensor? Weight)> Targets(
+        nn.Module model, List<(string Path, QuantizedLayer Layer)> layers)
     {
         var targets = new List<(CalibratedQuantizer, Tensor?)>();
-        foreach (var (path, layer) in Layers(model))
+        foreach (var (path, layer) in layers)
         {
             layer.Locate(path);
             if (layer.WeightQuantizer is CalibratedQuantizer weight)

@@ -25,9 +25,6 @@ public sealed class TensorStatistics : IDisposable
     /// <summary>Elements observed (per channel when <see cref="PerChannel"/>).</summary>
     public long Count { get; private set; }
 
-    /// <summary>Elements per sample of the last observed tensor (its size without dimension 0).</summary>
-    public long ElementsPerSample { get; private set; }
-
     /// <summary>Adds <paramref name="x"/> to the statistics (no gradient is recorded).</summary>
     public void Observe(Tensor x)
     {
@@ -40,7 +37,6 @@ public sealed class TensorStatistics : IDisposable
         Accumulate(ref _min, rows.amin(1), minimum);
         Accumulate(ref _max, rows.amax(1), maximum);
         Count += rows.shape[1];
-        ElementsPerSample = x.dim() > 1 ? x.numel() / x.shape[0] : x.numel();
     }
 
     /// <summary>True when nothing has been observed.</summary>

@@ -23,7 +23,7 @@ public abstract class CalibratedQuantizer : Quantizer
     [ComponentName(Name = "signed")]
     private Tensor _signed;
 
-    private bool? _hostInitialized;
+    private bool _knownInitialized;
     private bool? _hostSigned;
     private TensorStatistics? _calibration;
 
@@ -45,8 +45,8 @@ public abstract class CalibratedQuantizer : Quantizer
         PerChannel = perChannel;
         _initialized = tensor(initializedAtStart).DetachFromDisposeScope();
         _signed = tensor(sign == ActivationSign.Signed).DetachFromDisposeScope();
-        _hostInitialized = initializedAtStart;
-        _hostSigned = sign == ActivationSign.Auto ? null : sign == ActivationSign.Signed;
+        ForgetBuffers();
+        _knownInitialized = initializedAtStart;
     }
 
     /// <summary>The sign requested at construction.</summary>
@@ -57,7 +57,7 @@ public abstract class CalibratedQuantizer : Quantizer
 
     /// <summary>True once the state has been initialised (from data, by calibration, or by a loaded checkpoint).</summary>
     /// <remarks>Only a true answer is remembered: until then the buffer is read again, so a loaded checkpoint counts.</remarks>
-    public bool IsInitialized => _hostInitialized == true || (_hostInitialized = ReadFlag(_initialized)) == true;
+    public bool IsInitialized => _knownInitialized || (_knownInitialized = ReadFlag(_initialized));
 
     /// <summary>
     /// Whether the grid is signed: fixed at construction, or decided at initialisation for
@@ -182,12 +182,12 @@ public abstract class CalibratedQuantizer : Quantizer
         _hostSigned = signed;
         Initialize(statistics);
         _initialized.fill_(true);
-        _hostInitialized = true;
+        _knownInitialized = true;
     }
 
     private void ForgetBuffers()
     {
-        _hostInitialized = null;
+        _knownInitialized = false;
         _hostSigned = Sign == ActivationSign.Auto ? null : Sign == ActivationSign.Signed;
     }
 

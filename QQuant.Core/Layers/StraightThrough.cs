@@ -11,12 +11,6 @@ public static class StraightThrough
     /// <summary>Forward <c>round(x)</c> (half to even), backward the identity.</summary>
     public static Tensor Round(Tensor x) => Pass(x, x.round());
 
-    /// <summary>Forward <c>floor(x)</c>, backward the identity.</summary>
-    public static Tensor Floor(Tensor x) => Pass(x, x.floor());
-
-    /// <summary>Forward <c>+1</c> where <c>x ≥ 0</c> and <c>−1</c> elsewhere, backward the identity.</summary>
-    public static Tensor Sign(Tensor x) => Pass(x, where(x >= 0, 1.0, -1.0).to(x.dtype));
-
     /// <summary>Forward <paramref name="value"/>, backward the gradient of <paramref name="x"/> (both the same shape).</summary>
     /// <remarks>Written as <c>value.detach() + (x − x.detach())</c>, so the forward value is exactly <paramref name="value"/>.</remarks>
     public static Tensor Pass(Tensor x, Tensor value)

@@ -129,7 +129,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer
         Tensor q;
         if (Grid == APoTGrid.Uniform)
         {
-            int steps = IsSigned ? (1 << (Bits - 1)) - 1 : (1 << Bits) - 1;
+            int steps = IntegerRange.Of(Bits, IsSigned).Max;
             q = StraightThrough.Round(d * steps) / steps;
         }
         else
@@ -153,7 +153,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer
         }
 
         using var scope = NewDisposeScope();
-        _alpha.copy_(_initialClip is { } clip ? full_like(_alpha, clip) : ClipInitialization.FromStatistics(statistics));
+        _alpha.copy_(ClipInitialization.Start(_alpha, _initialClip, statistics));
     }
 
     private Tensor Standardize(Tensor w)
@@ -171,6 +171,6 @@ public sealed class APoTQuantizer : CalibratedQuantizer
             std = w.std();
         }
 
-        return (w - mean) / where(std > 0, std, ones_like(std));
+        return (w - mean) / QuantizerMath.OneWhereZero(std);
     }
 }

@@ -19,6 +19,12 @@ internal static class QuantizerMath
         return magnitude.clamp_min(MinimumScale);
     }
 
+    /// <summary>
+    /// Replaces zeros (a tensor or channel with nothing but zeros, a scale or spread computed from one) by 1, a neutral
+    /// positive divisor; the inputs are magnitudes, so nothing is negative.
+    /// </summary>
+    public static Tensor OneWhereZero(Tensor value) => where(value > 0, value, ones_like(value));
+
     /// <summary>A learnable state tensor of <paramref name="channels"/> elements, each <paramref name="value"/>.</summary>
     public static Parameter State(long channels, double value) =>
         (Parameter)new Parameter(full(channels, value)).DetachFromDisposeScope();

@@ -48,7 +48,7 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer
         int levels = (1 << Bits) - 1;
         Tensor t = input.tanh();
         Tensor max = QuantizerMath.AmaxAbs(t, PerChannel);
-        Tensor r = t / (2 * where(max > 0, max, ones_like(max))) + 0.5;
+        Tensor r = t / (2 * QuantizerMath.OneWhereZero(max)) + 0.5;
         return (2 * StraightThrough.Round(r * levels) / levels - 1).MoveToOuterDisposeScope();
     }
 

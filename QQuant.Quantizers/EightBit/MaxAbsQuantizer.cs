@@ -51,11 +51,7 @@ public sealed class MaxAbsQuantizer : Quantizer
         Tensor error;
         using (no_grad())
         {
-            Tensor magnitude = x.abs();
-            Tensor scale = PerChannel && x.dim() > 1
-                ? magnitude.amax([.. Enumerable.Range(1, (int)x.dim() - 1).Select(d => (long)d)], keepdim: true)
-                : magnitude.max();
-            scale = where(scale > 0, scale, ones_like(scale));
+            Tensor scale = QuantizerMath.OneWhereZero(QuantizerMath.AmaxAbs(x, PerChannel));
             error = (x / scale * Levels).round_() / Levels * scale - x;
         }
 

@@ -67,6 +67,6 @@ public sealed class LsqQuantizer : CalibratedQuantizer
         using var scope = NewDisposeScope();
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
         Tensor step = 2 * statistics.MeanAbs() / Math.Sqrt(range.Max);
-        _step.copy_(ClipInitialization.Positive(step));
+        _step.copy_(QuantizerMath.OneWhereZero(step));
     }
 }

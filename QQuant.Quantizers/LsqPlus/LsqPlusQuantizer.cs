@@ -100,14 +100,14 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer
         {
             Tensor mean = statistics.Mean(), spread = 3 * statistics.Std();
             Tensor reach = maximum((mean - spread).abs(), (mean + spread).abs());
-            _step.copy_(ClipInitialization.Positive(reach / (1 << (Bits - 1))));
+            _step.copy_(QuantizerMath.OneWhereZero(reach / (1 << (Bits - 1))));
             return;
         }
 
         Tensor min = statistics.Min(), max = statistics.Max();
         if (_offset is not null)
         {
-            Tensor step = ClipInitialization.Positive((max - min) / range.Steps);
+            Tensor step = QuantizerMath.OneWhereZero((max - min) / range.Steps);
             _step.copy_(step);
             _offset.copy_(min - range.Min * step);
             return;
@@ -115,6 +115,6 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer
 
         Tensor above = max.clamp_min(0) / range.Max;
         Tensor below = range.Min < 0 ? min.clamp_max(0) / range.Min : zeros_like(min);
-        _step.copy_(ClipInitialization.Positive(maximum(above, below)));
+        _step.copy_(QuantizerMath.OneWhereZero(maximum(above, below)));
     }
 }

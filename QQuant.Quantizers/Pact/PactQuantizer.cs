@@ -51,7 +51,7 @@ public sealed class PactQuantizer : CalibratedQuantizer
     {
         using var scope = NewDisposeScope();
         Tensor alpha = QuantizerMath.Positive(_alpha);
-        int steps = IsSigned ? (1 << (Bits - 1)) - 1 : (1 << Bits) - 1;
+        int steps = IntegerRange.Of(Bits, IsSigned).Max;
         Tensor low = IsSigned ? -alpha : zeros_like(alpha);
         Tensor y = where(input >= alpha, alpha, where(input < low, low, input));
         Tensor step = alpha.detach() / steps;
@@ -62,6 +62,6 @@ public sealed class PactQuantizer : CalibratedQuantizer
     protected override void Initialize(TensorStatistics statistics)
     {
         using var scope = NewDisposeScope();
-        _alpha.copy_(_initialClip is { } clip ? full_like(_alpha, clip) : ClipInitialization.FromStatistics(statistics));
+        _alpha.copy_(ClipInitialization.Start(_alpha, _initialClip, statistics));
     }
 }
