@@ -12,10 +12,11 @@ namespace QQuant;
 /// </summary>
 public sealed class QQuantBuilder
 {
-    internal QQuantBuilder(IServiceCollection services, QuantLayerRegistry layers)
+    internal QQuantBuilder(IServiceCollection services, QuantLayerRegistry layers, ComponentRegistry components)
     {
         Services = services;
         Layers = layers;
+        Components = components;
     }
 
     /// <summary>The service collection being composed.</summary>
@@ -23,6 +24,24 @@ public sealed class QQuantBuilder
 
     /// <summary>The layer registry, also registered as a singleton.</summary>
     public QuantLayerRegistry Layers { get; }
+
+    /// <summary>
+    /// The registry of configurable components (backbones, heads, datasets, transforms, ...), also registered as a
+    /// singleton. Packages fill it (<c>.AddVision()</c>); add your own with <see cref="AddComponent{TKind, TOptions}"/>.
+    /// </summary>
+    public ComponentRegistry Components { get; }
+
+    /// <summary>
+    /// Registers a component of your own so configurations can build it by <paramref name="type"/> name (or replaces
+    /// a built-in one of the same kind and name).
+    /// </summary>
+    public QQuantBuilder AddComponent<TKind, TOptions>(string type, Func<TOptions, TKind> create)
+        where TKind : class
+        where TOptions : class, new()
+    {
+        Components.Add(type, create);
+        return this;
+    }
 
     /// <summary>Registers a quantized layer of your own under <paramref name="name"/> for configuration-driven policies.</summary>
     public QQuantBuilder AddQuantLayer<TLayer>(string name, QuantLayerDefaults? defaults = null)

@@ -6,23 +6,34 @@ namespace QQuant;
 public static class QQuantServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers QQuant's core services (the <see cref="QuantLayerRegistry"/> singleton) and returns the builder that
-    /// adds quantizers, layers and policies. Calling it again returns a builder over the same registry.
+    /// Registers QQuant's core services (the <see cref="QuantLayerRegistry"/> and <see cref="ComponentRegistry"/>
+    /// singletons) and returns the builder that adds quantizers, layers, components and policies. Calling it again
+    /// returns a builder over the same registries.
     /// </summary>
     public static QQuantBuilder AddQQuant(this IServiceCollection services)
     {
-        var registry = services
-            .Where(d => d.ServiceType == typeof(QuantLayerRegistry) && !d.IsKeyedService)
-            .Select(d => d.ImplementationInstance)
-            .OfType<QuantLayerRegistry>()
-            .FirstOrDefault();
-        if (registry is null)
+        QuantLayerRegistry? layers = Existing<QuantLayerRegistry>(services);
+        if (layers is null)
         {
-            registry = new QuantLayerRegistry();
-            services.AddSingleton(registry);
+            layers = new QuantLayerRegistry();
+            services.AddSingleton(layers);
             services.AddOptions();
         }
 
-        return new QQuantBuilder(services, registry);
+        ComponentRegistry? components = Existing<ComponentRegistry>(services);
+        if (components is null)
+        {
+            components = new ComponentRegistry();
+            services.AddSingleton(components);
+        }
+
+        return new QQuantBuilder(services, layers, components);
     }
+
+    private static T? Existing<T>(IServiceCollection services) where T : class =>
+        services
+            .Where(d => d.ServiceType == typeof(T) && !d.IsKeyedService)
+            .Select(d => d.ImplementationInstance)
+            .OfType<T>()
+            .FirstOrDefault();
 }

@@ -1,0 +1,25 @@
+namespace QQuant.Vision;
+
+/// <summary>Adds QQuant.Vision's components to a QQuant composition.</summary>
+public static class VisionServiceExtensions
+{
+    /// <summary>
+    /// Registers the classifiers, backbones, necks, heads, losses, datasets and transforms under the reference's
+    /// <c>type</c> names (<c>services.AddQQuant().AddVision()</c>), so configurations can build them.
+    /// </summary>
+    public static QQuantBuilder AddVision(this QQuantBuilder builder)
+    {
+        builder.Components.AddVision();
+        return builder;
+    }
+
+    /// <summary>Registers QQuant.Vision's components into <paramref name="registry"/> (without dependency injection).</summary>
+    public static ComponentRegistry AddVision(this ComponentRegistry registry)
+    {
+        ModelRegistrations.Register(registry);
+        BackboneRegistrations.Register(registry);
+        DatasetRegistrations.Register(registry);
+        TransformRegistrations.Register(registry);
+        return registry;
+    }
+}
