@@ -20,9 +20,6 @@ public sealed class ImageClassifier : nn.Module<Tensor, Tensor>
         this.backbone = backbone ?? throw new ArgumentNullException(nameof(backbone), "An ImageClassifier needs a backbone.");
         this.neck = neck;
         this.head = head ?? throw new ArgumentNullException(nameof(head), "An ImageClassifier needs a head.");
-        Backbone = backbone;
-        Neck = neck;
-        Head = head;
         RegisterComponents();
     }
 
@@ -34,14 +31,16 @@ public sealed class ImageClassifier : nn.Module<Tensor, Tensor>
     {
     }
 
+    // The parts are read back from the fields: RegisterComponents would register auto-property backing fields twice.
+
     /// <summary>The feature extractor.</summary>
-    public Backbone Backbone { get; }
+    public Backbone Backbone => (Backbone)backbone;
 
     /// <summary>The neck, or null.</summary>
-    public Neck? Neck { get; }
+    public Neck? Neck => (Neck?)neck;
 
     /// <summary>The head: logits, loss and accuracy.</summary>
-    public ClsHead Head { get; }
+    public ClsHead Head => (ClsHead)head;
 
     /// <summary>
     /// The class names, indexed by label (<c>CLASSES</c>): set from a dataset or a checkpoint's meta; null until then.
