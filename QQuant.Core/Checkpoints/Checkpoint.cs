@@ -116,9 +116,12 @@ public sealed class Checkpoint : IDisposable
             using var archive = new ZipArchive(stream, ZipArchiveMode.Read);
             CheckFormat(archive, path);
             CheckpointMeta meta = MetaFromJson(ReadText(archive, MetaEntry, path), path);
-            using (Stream modelStream = Open(archive, ModelEntry, path))
+            ZipArchiveEntry modelEntry = Entry(archive, ModelEntry, path);
+            using (var modelStream = new Crc32ReadStream(modelEntry.Open()))
             {
                 model = SafeTensorsFormat.Read(modelStream, $"{path}!{ModelEntry}", out _);
+                modelStream.ReadToEnd();
+                CheckCrc(modelEntry, modelStream.Crc, path);
             }
 
             foreach (Tensor t in model.Values)
@@ -129,9 +132,10 @@ public sealed class Checkpoint : IDisposable
             byte[]? optimizerState = null;
             if (archive.GetEntry(OptimizerEntry) is { } entry)
             {
-                using Stream optimizerStream = entry.Open();
+                using var optimizerStream = new Crc32ReadStream(entry.Open());
                 using var copy = new MemoryStream();
                 optimizerStream.CopyTo(copy);
+                CheckCrc(entry, optimizerStream.Crc, path);
                 optimizerState = copy.ToArray();
             }
 
@@ -269,15 +273,27 @@ public sealed class Checkpoint : IDisposable
         }
     }
 
-    private static Stream Open(ZipArchive archive, string name, string path) =>
-        archive.GetEntry(name)?.Open()
+    private static ZipArchiveEntry Entry(ZipArchive archive, string name, string path) =>
+        archive.GetEntry(name)
         ?? throw new CheckpointFileException(path, $"The checkpoint '{path}' lacks its '{name}' entry (the file is damaged).");
+
+    private static void CheckCrc(ZipArchiveEntry entry, uint crc, string path)
+    {
+        if (crc != entry.Crc32)
+        {
+            throw new CheckpointFileException(path, $"The checkpoint '{path}' is corrupt: the content of its '{entry.FullName}' "
+                + $"entry does not match the checksum recorded when it was written (CRC-32 {crc:x8}, expected {entry.Crc32:x8}).");
+        }
+    }
 
     private static string ReadText(ZipArchive archive, string name, string path)
     {
-        using Stream stream = Open(archive, name, path);
+        ZipArchiveEntry entry = Entry(archive, name, path);
+        using var stream = new Crc32ReadStream(entry.Open());
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
+        string text = reader.ReadToEnd();
+        CheckCrc(entry, stream.Crc, path);
+        return text;
     }
 
     private static string ReadAll(ZipArchiveEntry entry)

@@ -62,7 +62,9 @@ internal static class PyTorchPickleFormat
 
     public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        var dictionary = new Dictionary<string, Tensor>(tensors);
+        // PyBridge writes each tensor's storage as it is laid out, so views must be made contiguous first.
+        using var scope = NewDisposeScope();
+        var dictionary = tensors.ToDictionary(p => p.Key, p => p.Value.contiguous());
         PyTorchPickler.PickleStateDict(stream, dictionary, leaveOpen: true);
     }
 
