@@ -91,7 +91,10 @@ public static class StateDictLoader
             .ToHashSet(StringComparer.Ordinal);
         var missing = new List<string>();
         var missingQuantizerState = new List<string>();
-        foreach (string key in targets.Keys.Where(k => !taken.Contains(k)))
+        // One tensor may appear under several keys (tied weights, or a module a class also registers under a second
+        // name): it is missing only when none of its keys was loaded.
+        var filled = targets.Where(p => taken.Contains(p.Key)).Select(p => p.Value.Handle).ToHashSet();
+        foreach (string key in targets.Keys.Where(k => !taken.Contains(k) && !filled.Contains(targets[k].Handle)))
         {
             int dot = key.LastIndexOf('.');
             bool inQuantizer = dot > 0 && quantizerPaths.Contains(key[..dot]);

@@ -209,6 +209,20 @@ public sealed class StateDictLoaderTests
     }
 
     [Fact]
+    public void A_tensor_registered_under_two_keys_is_loaded_through_either()
+    {
+        using var scope = NewDisposeScope();
+        var tied = new Tied();
+        var source = new Dictionary<string, Tensor> { ["first.weight"] = full(2, 3, 0.5f), ["first.bias"] = full(2, -1f) };
+
+        StateDictLoadReport report = StateDictLoader.Load(tied, source);
+
+        Assert.Empty(report.Missing);
+        Assert.True(tied.state_dict()["second.weight"].eq(0.5f).all().ToBoolean());
+        Assert.Equal(4, tied.state_dict().Count);
+    }
+
+    [Fact]
     public void A_model_on_a_cuda_device_is_filled_on_that_device()
     {
         Assert.SkipUnless(cuda.is_available(), "CUDA is not available");
@@ -221,5 +235,21 @@ public sealed class StateDictLoaderTests
 
         Assert.All(target.state_dict().Values, t => Assert.Equal(DeviceType.CUDA, t.device_type));
         SameState(source.state_dict(), target.state_dict());
+    }
+
+    /// <summary>One Linear registered under two names, as tied weights are.</summary>
+    private sealed class Tied : nn.Module<Tensor, Tensor>
+    {
+        private readonly nn.Module<Tensor, Tensor> first;
+        private readonly nn.Module<Tensor, Tensor> second;
+
+        public Tied() : base(nameof(Tied))
+        {
+            first = nn.Linear(3, 2);
+            second = first;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => first.call(input);
     }
 }
