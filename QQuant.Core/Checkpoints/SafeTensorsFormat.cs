@@ -47,7 +47,7 @@ public static class SafeTensorsFormat
             Span<byte> lengthBytes = stackalloc byte[8];
             stream.ReadExactly(lengthBytes);
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-            if (headerLength > MaxHeaderBytes || (stream.CanSeek && (long)headerLength > stream.Length - 8))
+            if (headerLength > MaxHeaderBytes || (stream.CanSeek && (long)headerLength > stream.Length - stream.Position))
             {
                 throw Corrupt(source, $"its header length {headerLength} is larger than the file allows; it is not a safetensors file or it is truncated");
             }
