@@ -98,6 +98,11 @@ public sealed class LoadImageFromFile : ITransform
         {
             throw new ImageLoadException(path, e.Message, e);
         }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException)
+        {
+            // ImageSharp 2.1 throws these on some damaged files (a truncated PNG chunk, for one).
+            throw new ImageLoadException(path, $"the file is damaged ({e.GetType().Name}: {e.Message})", e);
+        }
     }
 
     private static bool IsStoredGrey(IImageInfo info, IImageFormat format) => format switch
