@@ -3,9 +3,6 @@ using Microsoft.Extensions.Configuration;
 using QQuant.Vision;
 using TorchSharp;
 using TorchSharp.Modules;
-using MobileNetV2 = QQuant.Vision.MobileNetV2;
-using ResNet = QQuant.Vision.ResNet;
-using VGG = QQuant.Vision.VGG;
 using static TorchSharp.torch;
 
 namespace QQuant.Tests.Vision.Backbones;

@@ -1,9 +1,6 @@
 using QQuant.Vision;
 using TorchSharp;
 using TorchSharp.Modules;
-using MobileNetV2 = QQuant.Vision.MobileNetV2;
-using ResNet = QQuant.Vision.ResNet;
-using VGG = QQuant.Vision.VGG;
 using static QQuant.Tests.Vision.Backbones.BackboneTestSupport;
 using static TorchSharp.torch;
 
