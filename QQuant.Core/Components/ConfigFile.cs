@@ -19,4 +19,12 @@ public static class ConfigFile
             throw new ComponentConfigurationException(fullPath, [e.Message]);
         }
     }
+
+    /// <summary>
+    /// The child of <paramref name="config"/> whose key matches <paramref name="key"/> ignoring case and underscores
+    /// (<c>quantTransformer</c> finds <c>quant_transformer</c>), or null when it is absent or empty.
+    /// </summary>
+    public static IConfigurationSection? Section(IConfiguration config, string key) =>
+        config.GetChildren().FirstOrDefault(c => ComponentBinder.Normalize(c.Key) == ComponentBinder.Normalize(key)
+                                                 && (c.Value is not null || c.GetChildren().Any()));
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace QQuant.Vision;
 
 /// <summary>Adds QQuant.Vision's components to a QQuant composition.</summary>
@@ -5,11 +7,13 @@ public static class VisionServiceExtensions
 {
     /// <summary>
     /// Registers the classifiers, backbones, necks, heads, losses, datasets and transforms under the reference's
-    /// <c>type</c> names (<c>services.AddQQuant().AddVision()</c>), so configurations can build them.
+    /// <c>type</c> names (<c>services.AddQQuant().AddVision()</c>), so configurations can build them, and the
+    /// <see cref="ClassifierFactory"/> that builds classifiers from configs and opens them for inference.
     /// </summary>
     public static QQuantBuilder AddVision(this QQuantBuilder builder)
     {
         builder.Components.AddVision();
+        builder.Services.TryAddSingleton<ClassifierFactory>();
         return builder;
     }
 

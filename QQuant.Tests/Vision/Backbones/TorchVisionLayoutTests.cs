@@ -118,10 +118,8 @@ public class TorchVisionLayoutTests
         new(backbone, new GlobalAveragePooling(),
             new LinearClsHead(new LinearClsHeadOptions { NumClasses = Classes, InChannels = backbone.OutChannels }));
 
-    /// <summary>The classifier's state, without the duplicate entries of its auto-properties (see the report).</summary>
     private static Dictionary<string, Tensor> Keys(ImageClassifier classifier) =>
-        classifier.state_dict().Where(kv => !kv.Key.Contains("k__BackingField", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key, kv => kv.Value);
+        classifier.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
 
     private static void AssertOneToOne(nn.Module torchVision, ImageClassifier classifier, Func<string, bool> unplaced,
         bool headMapped = true)
