@@ -11,6 +11,8 @@ internal static class QQuantCli
         {
             InfoCommand.Create(output),
             PlanCommand.Create(output, error),
+            BenchDataCommand.Create(output, error),
+            PredictCommand.Create(output, error),
         };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (non-zero on bad usage).</summary>
