@@ -40,9 +40,12 @@ $expected"
     grep -qF "$field" <<<"$nuspec" || fail "$id.nuspec lacks $field"
   done
   dependencies=$(grep -oE '<dependency id="[^"]+" version="[^"]+"' <<<"$nuspec" | sed -E 's/<dependency id="([^"]+)" version="([^"]+)"/\1 \2/' | sort | tr '\n' ' ')
-  expected_dependencies="QQuant.Core $version TorchSharp 0.107.0 "
-  [ "$id" = QQuant.Core ] && expected_dependencies="$(printf '%s 10.0.15 ' Microsoft.Extensions.Configuration.Abstractions \
-    Microsoft.Extensions.Configuration.Json Microsoft.Extensions.DependencyInjection.Abstractions Microsoft.Extensions.Options)TorchSharp 0.107.0 "
+  case "$id" in
+    QQuant.Core) expected_dependencies="$(printf '%s 10.0.15 ' Microsoft.Extensions.Configuration.Abstractions \
+      Microsoft.Extensions.Configuration.Json Microsoft.Extensions.DependencyInjection.Abstractions Microsoft.Extensions.Options)TorchSharp 0.107.0 TorchSharp.PyBridge 1.4.4 " ;;
+    QQuant.Vision) expected_dependencies="Microsoft.Extensions.Logging.Abstractions 10.0.15 QQuant.Core $version SixLabors.ImageSharp 2.1.13 TorchSharp 0.107.0 " ;;
+    *) expected_dependencies="QQuant.Core $version TorchSharp 0.107.0 " ;;
+  esac
   [ "$dependencies" = "$expected_dependencies" ] || fail "$id depends on '$dependencies', expected '$expected_dependencies'"
   symbols=$(unzip -Z1 "$feed/$id.$version.snupkg")   # listed first: grep -q would stop reading and break the pipe
   grep -qx "lib/net10.0/$id.pdb" <<<"$symbols" || fail "$id.snupkg lacks its pdb"
