@@ -34,9 +34,6 @@ internal sealed class ComponentBinder
         return options;
     }
 
-    /// <summary>Keys compare ignoring case and underscores, so the reference's snake_case binds too.</summary>
-    internal static string Normalize(string key) => key.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-
     private void ThrowIfProblems(IConfiguration section)
     {
         if (_problems.Count > 0)
@@ -96,7 +93,7 @@ internal sealed class ComponentBinder
     {
         object options = Activator.CreateInstance(optionsType)
                          ?? throw new QQuantException($"{optionsType.Name} has no public parameterless constructor.");
-        Dictionary<string, PropertyInfo> keys = OptionKeys(optionsType);
+        Dictionary<string, PropertyInfo> keys = ConfigKeys.OptionKeys(optionsType);
         foreach (IConfigurationSection child in section.GetChildren())
         {
             if (ignoreType && string.Equals(child.Key, TypeKey, StringComparison.OrdinalIgnoreCase))
@@ -104,7 +101,7 @@ internal sealed class ComponentBinder
                 continue;
             }
 
-            if (!keys.TryGetValue(Normalize(child.Key), out PropertyInfo? property))
+            if (!keys.TryGetValue(ConfigKeys.Normalize(child.Key), out PropertyInfo? property))
             {
                 List<string> names = OptionNames(optionsType).ToList();
                 _problems.Add($"{child.Path}: unknown key '{child.Key}'; {NearestNames.Suggest(child.Key, names)} "
@@ -247,12 +244,12 @@ internal sealed class ComponentBinder
 
     private static object? EnumValue(Type type, string text)
     {
-        string wanted = Normalize(text.Replace("-", "", StringComparison.Ordinal));
-        string? name = Enum.GetNames(type).FirstOrDefault(n => Normalize(n) == wanted);
+        string wanted = ConfigKeys.Normalize(text.Replace("-", "", StringComparison.Ordinal));
+        string? name = Enum.GetNames(type).FirstOrDefault(n => ConfigKeys.Normalize(n) == wanted);
         return name is null ? null : Enum.Parse(type, name);
     }
 
-    private static IEnumerable<string> EnumNames(Type type) => Enum.GetNames(type).Select(CamelCase);
+    private static IEnumerable<string> EnumNames(Type type) => Enum.GetNames(type).Select(ConfigKeys.CamelCase);
 
     private static Type? ListElementType(Type type)
     {
@@ -282,26 +279,7 @@ internal sealed class ComponentBinder
     private static bool IsOptionsClass(Type type) =>
         type.IsClass && !type.IsAbstract && type != typeof(string) && type.GetConstructor(Type.EmptyTypes) is not null;
 
-    private static Dictionary<string, PropertyInfo> OptionKeys(Type optionsType)
-    {
-        var keys = new Dictionary<string, PropertyInfo>();
-        foreach (PropertyInfo property in Settable(optionsType))
-        {
-            keys[Normalize(property.Name)] = property;
-            foreach (string alias in property.GetCustomAttribute<ReferenceKeyAttribute>()?.Names ?? [])
-            {
-                keys[Normalize(alias)] = property;
-            }
-        }
-
-        return keys;
-    }
-
-    private static IEnumerable<string> OptionNames(Type optionsType) => Settable(optionsType).Select(p => CamelCase(p.Name));
-
-    private static IEnumerable<PropertyInfo> Settable(Type optionsType) =>
-        optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.Name != "EqualityContract");
+    private static IEnumerable<string> OptionNames(Type optionsType) => ConfigKeys.Settable(optionsType).Select(p => ConfigKeys.CamelCase(p.Name));
 
     private string Describe(Type type) =>
         type == typeof(int) || type == typeof(long) ? "a whole number"
@@ -315,6 +293,4 @@ internal sealed class ComponentBinder
         names.Count == 0 ? "none are registered" : "registered: " + string.Join(", ", names.Order(StringComparer.OrdinalIgnoreCase));
 
     private static string PathOf(IConfiguration section) => section is IConfigurationSection s ? s.Path : "(root)";
-
-    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -25,6 +25,6 @@ public static class ConfigFile
     /// (<c>quantTransformer</c> finds <c>quant_transformer</c>), or null when it is absent or empty.
     /// </summary>
     public static IConfigurationSection? Section(IConfiguration config, string key) =>
-        config.GetChildren().FirstOrDefault(c => ComponentBinder.Normalize(c.Key) == ComponentBinder.Normalize(key)
+        config.GetChildren().FirstOrDefault(c => ConfigKeys.Normalize(c.Key) == ConfigKeys.Normalize(key)
                                                  && (c.Value is not null || c.GetChildren().Any()));
 }

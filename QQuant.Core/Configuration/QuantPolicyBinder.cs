@@ -51,7 +51,7 @@ internal sealed class QuantPolicyBinder
 
         foreach (IConfigurationSection child in children)
         {
-            switch (Normalize(child.Key))
+            switch (ConfigKeys.Normalize(child.Key))
             {
                 case "type":
                     CheckTransformerType(child);
@@ -118,7 +118,7 @@ internal sealed class QuantPolicyBinder
     private void BindSpecialLayers(IConfigurationSection special)
     {
         ExpectObject(special);
-        IConfigurationSection? names = special.GetChildren().FirstOrDefault(c => Normalize(c.Key) == "layersname");
+        IConfigurationSection? names = special.GetChildren().FirstOrDefault(c => ConfigKeys.Normalize(c.Key) == "layersname");
         if (names is null)
         {
             foreach (IConfigurationSection layer in special.GetChildren())
@@ -133,14 +133,14 @@ internal sealed class QuantPolicyBinder
         }
 
         foreach (IConfigurationSection extra in special.GetChildren()
-                     .Where(c => Normalize(c.Key) is not ("layersname" or "converttype")))
+                     .Where(c => ConfigKeys.Normalize(c.Key) is not ("layersname" or "converttype")))
         {
             Unknown(extra, ["layers_name", "convert_type"]);
         }
 
         List<string> layerNames = Names(names).ToList();
         List<IConfigurationSection> types = special.GetChildren()
-            .FirstOrDefault(c => Normalize(c.Key) == "converttype")?.GetChildren().ToList() ?? [];
+            .FirstOrDefault(c => ConfigKeys.Normalize(c.Key) == "converttype")?.GetChildren().ToList() ?? [];
         if (layerNames.Count != types.Count)
         {
             _problems.Add($"{special.Path}: layers_name has {layerNames.Count} entries but convert_type has "
@@ -160,7 +160,7 @@ internal sealed class QuantPolicyBinder
     private QuantTarget? BindTarget(IConfigurationSection entry)
     {
         var keys = entry.GetChildren().ToList();
-        IConfigurationSection? typeKey = keys.FirstOrDefault(k => Normalize(k.Key) == "type");
+        IConfigurationSection? typeKey = keys.FirstOrDefault(k => ConfigKeys.Normalize(k.Key) == "type");
         if (typeKey?.Value is not { } typeName)
         {
             _problems.Add($"{entry.Path}: needs \"type\" (a quantized layer name; registered: "
@@ -180,15 +180,15 @@ internal sealed class QuantPolicyBinder
         string wPath = $"{entry.Path}:w", aPath = $"{entry.Path}:a";
         bool keepFloat = false;
         bool? signed = null, autoSigned = null;
-        Dictionary<string, PropertyInfo> optionKeys = OptionKeys(options.GetType());
+        Dictionary<string, PropertyInfo> optionKeys = ConfigKeys.OptionKeys(options.GetType());
         foreach (IConfigurationSection key in keys.Where(k => k != typeKey))
         {
-            string normalized = Normalize(key.Key);
-            if (ReferenceNames.WeightBitsKeys.Any(k => Normalize(k) == normalized))
+            string normalized = ConfigKeys.Normalize(key.Key);
+            if (ReferenceNames.WeightBitsKeys.Any(k => ConfigKeys.Normalize(k) == normalized))
             {
                 (w, wPath) = (Int(key) ?? w, key.Path);
             }
-            else if (ReferenceNames.ActivationBitsKeys.Any(k => Normalize(k) == normalized))
+            else if (ReferenceNames.ActivationBitsKeys.Any(k => ConfigKeys.Normalize(k) == normalized))
             {
                 (a, aPath) = (Int(key) ?? a, key.Path);
             }
@@ -210,7 +210,7 @@ internal sealed class QuantPolicyBinder
             }
             else
             {
-                Unknown(key, ["type", "w", "a", "bSetQ", "signed", "auto_signed", .. optionKeys.Values.Distinct().Select(p => CamelCase(p.Name))]);
+                Unknown(key, ["type", "w", "a", "bSetQ", "signed", "auto_signed", .. optionKeys.Values.Distinct().Select(p => ConfigKeys.CamelCase(p.Name))]);
             }
         }
 
@@ -322,22 +322,6 @@ internal sealed class QuantPolicyBinder
         return null;
     }
 
-    private static Dictionary<string, PropertyInfo> OptionKeys(Type optionsType)
-    {
-        var keys = new Dictionary<string, PropertyInfo>();
-        foreach (PropertyInfo property in optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                     .Where(p => p.CanWrite && p.Name != "EqualityContract"))
-        {
-            keys[Normalize(property.Name)] = property;
-            foreach (string alias in property.GetCustomAttribute<ReferenceKeyAttribute>()?.Names ?? [])
-            {
-                keys[Normalize(alias)] = property;
-            }
-        }
-
-        return keys;
-    }
-
     private void ExpectObject(IConfigurationSection section)
     {
         if (!string.IsNullOrEmpty(section.Value))
@@ -386,7 +370,7 @@ internal sealed class QuantPolicyBinder
             return value;
         }
 
-        _problems.Add($"{key.Path}: '{key.Value}' is not one of {string.Join(", ", System.Enum.GetNames(type).Select(CamelCase))}");
+        _problems.Add($"{key.Path}: '{key.Value}' is not one of {string.Join(", ", System.Enum.GetNames(type).Select(ConfigKeys.CamelCase))}");
         return null;
     }
 
@@ -399,7 +383,4 @@ internal sealed class QuantPolicyBinder
 
     private static string PathOf(IConfiguration section) => section is IConfigurationSection s ? s.Path : "(root)";
 
-    private static string Normalize(string key) => key.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
-
-    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 }

@@ -23,6 +23,15 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>The outputs of the stages listed in the backbone's <c>outIndices</c>, in that order.</summary>
     public abstract IReadOnlyList<Tensor> ForwardFeatures(Tensor input);
 
-    /// <summary>The last of <see cref="ForwardFeatures"/>: what a single-output classifier uses.</summary>
-    public override Tensor forward(Tensor input) => ForwardFeatures(input)[^1];
+    /// <summary>The last of <see cref="ForwardFeatures"/>, what a single-output classifier uses; the others are disposed.</summary>
+    public override Tensor forward(Tensor input)
+    {
+        IReadOnlyList<Tensor> outputs = ForwardFeatures(input);
+        for (int i = 0; i < outputs.Count - 1; i++)
+        {
+            outputs[i].Dispose();
+        }
+
+        return outputs[^1];
+    }
 }

@@ -98,9 +98,6 @@ public sealed class CifarResNet : Backbone
         }
     }
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input) => StageOutputs.KeepLast(ForwardFeatures(input));
-
     private static nn.Module<Tensor, Tensor> MakeStage(int blocks, int inChannels, int outChannels, int stride, CifarShortcut kind)
     {
         var layer = nn.Sequential();

@@ -127,9 +127,6 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout
         }
     }
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input) => StageOutputs.KeepLast(ForwardFeatures(input));
-
     /// <summary>Switches training mode, then re-applies <c>frozenStages</c> and <c>normEval</c>.</summary>
     public override void train(bool train = true)
     {

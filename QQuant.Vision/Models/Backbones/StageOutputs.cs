@@ -36,17 +36,6 @@ internal sealed class StageOutputs
         return outputs;
     }
 
-    /// <summary>The last of <paramref name="outputs"/>; the others are disposed (what <c>forward</c> returns).</summary>
-    public static Tensor KeepLast(IReadOnlyList<Tensor> outputs)
-    {
-        for (int i = 0; i < outputs.Count - 1; i++)
-        {
-            outputs[i].Dispose();
-        }
-
-        return outputs[^1];
-    }
-
     /// <summary>
     /// Checks a backbone's <c>outIndices</c>: not empty, no repeats, each in <c>0 .. count - 1</c>.
     /// <paramref name="meaning"/> says what the valid indices stand for, for the message.

@@ -163,9 +163,6 @@ public sealed class VGG : Backbone, ITorchVisionLayout
         return outputs;
     }
 
-    /// <inheritdoc />
-    public override Tensor forward(Tensor input) => StageOutputs.KeepLast(ForwardFeatures(input));
-
     /// <summary>Switches training mode, then re-applies <c>frozenStages</c> and <c>normEval</c>.</summary>
     public override void train(bool train = true)
     {

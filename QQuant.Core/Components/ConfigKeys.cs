@@ -1,0 +1,34 @@
+using System.Reflection;
+
+namespace QQuant;
+
+/// <summary>How configuration keys are matched to options, shared by the policy and component binders.</summary>
+internal static class ConfigKeys
+{
+    /// <summary>Keys compare ignoring case and underscores, so the reference's snake_case binds too.</summary>
+    public static string Normalize(string key) => key.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    /// <summary>A property name as configurations spell it (<c>OutIndices</c> → <c>outIndices</c>).</summary>
+    public static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+
+    /// <summary>The publicly settable properties of <paramref name="optionsType"/>.</summary>
+    public static IEnumerable<PropertyInfo> Settable(Type optionsType) =>
+        optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.Name != "EqualityContract");
+
+    /// <summary>Each settable property of <paramref name="optionsType"/> under its normalized name and its <see cref="ReferenceKeyAttribute"/> spellings.</summary>
+    public static Dictionary<string, PropertyInfo> OptionKeys(Type optionsType)
+    {
+        var keys = new Dictionary<string, PropertyInfo>();
+        foreach (PropertyInfo property in Settable(optionsType))
+        {
+            keys[Normalize(property.Name)] = property;
+            foreach (string alias in property.GetCustomAttribute<ReferenceKeyAttribute>()?.Names ?? [])
+            {
+                keys[Normalize(alias)] = property;
+            }
+        }
+
+        return keys;
+    }
+}
