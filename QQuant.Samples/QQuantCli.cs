@@ -11,7 +11,15 @@ internal static class QQuantCli
         {
             InfoCommand.Create(output),
             PlanCommand.Create(output, error),
-            BenchDataCommand.Create(output, error),
+            TrainCommand.Create(output, error),
+            TestCommand.Create(output, error),
+            InferCommand.Create(output, error),
+            QuickstartCommand.Create(output, error),
+            new Command("bench", "Measure QQuant's speed and accuracy.")
+            {
+                BenchDataCommand.Create(output, error),
+                BenchAccuracyCommand.Create(output, error),
+            },
             PredictCommand.Create(output, error),
         };
 

@@ -61,6 +61,11 @@ public sealed class Checkpoint : IDisposable
         typeof(Checkpoint).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(Checkpoint).Assembly.GetName().Version?.ToString() ?? "unknown";
 
+    /// <summary>The version of the TorchSharp assembly in use, as <see cref="Save"/> records it.</summary>
+    public static string CurrentTorchSharpVersion { get; } =
+        typeof(torch).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
+        ?? typeof(torch).Assembly.GetName().Version?.ToString() ?? "unknown";
+
     /// <summary>Writes a checkpoint of <paramref name="model"/>, <paramref name="optimizer"/> and <paramref name="meta"/> to <paramref name="path"/>, atomically.</summary>
     /// <param name="path">The file to write (replaced if it exists; its folder is created).</param>
     /// <param name="model">The model; its tensors may be on any device (each is copied to the CPU while it is written).</param>
@@ -80,7 +85,12 @@ public sealed class Checkpoint : IDisposable
                 $"Cannot save the state of {optimizer.GetType().Name}: checkpoints hold the state of TorchSharp's optimizers (SGD, Adam, AdamW, ...).",
                 nameof(optimizer)),
         };
-        CheckpointMeta written = meta with { Time = meta.Time ?? DateTimeOffset.Now, QQuantVersion = CurrentQQuantVersion };
+        CheckpointMeta written = meta with
+        {
+            Time = meta.Time ?? DateTimeOffset.Now,
+            QQuantVersion = CurrentQQuantVersion,
+            TorchSharpVersion = CurrentTorchSharpVersion,
+        };
         AtomicFile.Write(path, stream =>
         {
             using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
@@ -312,6 +322,8 @@ public sealed class Checkpoint : IDisposable
             ["config"] = meta.Config,
             ["time"] = meta.Time?.ToString("O"),
             ["qquant_version"] = meta.QQuantVersion,
+            ["torchsharp_version"] = meta.TorchSharpVersion,
+            ["policy"] = meta.Policy,
             ["seed"] = meta.Seed,
             ["optimizer"] = optimizer?.GetType().Name,
             ["entries"] = new JsonObject(meta.Entries.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
@@ -332,6 +344,8 @@ public sealed class Checkpoint : IDisposable
                 Config = json["config"]?.GetValue<string>(),
                 Time = json["time"]?.GetValue<string>() is { } time ? DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture) : null,
                 QQuantVersion = json["qquant_version"]?.GetValue<string>(),
+                TorchSharpVersion = json["torchsharp_version"]?.GetValue<string>(),
+                Policy = json["policy"]?.GetValue<string>(),
                 Seed = json["seed"]?.GetValue<long>(),
                 Entries = json["entries"]?.AsObject().ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "")
                           ?? new Dictionary<string, string>(),

@@ -2,7 +2,8 @@ namespace QQuant;
 
 /// <summary>
 /// What a training checkpoint records besides tensors (the reference's <c>meta</c>): where training stood, the class
-/// names, the configuration text, when and by which QQuant version it was written, the seed, and free-form entries.
+/// names, the configuration text, the quantization policy, when and by which QQuant and TorchSharp versions it was
+/// written, the seed, and free-form entries.
 /// </summary>
 public sealed record CheckpointMeta
 {
@@ -23,6 +24,12 @@ public sealed record CheckpointMeta
 
     /// <summary>The QQuant version that wrote the checkpoint; <see cref="Checkpoint.Save"/> always sets it.</summary>
     public string? QQuantVersion { get; init; }
+
+    /// <summary>The TorchSharp version that wrote the checkpoint; <see cref="Checkpoint.Save"/> always sets it.</summary>
+    public string? TorchSharpVersion { get; init; }
+
+    /// <summary>The quantization policy the model was built with (its JSON form), or null for a float model.</summary>
+    public string? Policy { get; init; }
 
     /// <summary>The run's random seed, or null.</summary>
     public long? Seed { get; init; }

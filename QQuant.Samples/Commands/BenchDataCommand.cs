@@ -32,7 +32,6 @@ internal static class BenchDataCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var runs = new Option<int>("--runs") { Description = "Timed runs per setting (the median is printed).", DefaultValueFactory = _ => 5 };
-        var command = new Command("bench", "Measure QQuant's speed.");
         var data = new Command("data", "Images per second of the data loader: Fashion-MNIST from memory and a JPEG folder through RandomResizedCrop(224).")
         {
             fashion, jpegs, workers, runs,
@@ -59,8 +58,7 @@ internal static class BenchDataCommand
                 return 1;
             }
         });
-        command.Add(data);
-        return command;
+        return data;
     }
 
     private static void FashionMnist(TextWriter output, DirectoryInfo folder, int[] workers, int runs)

@@ -8,12 +8,15 @@ public static class VisionServiceExtensions
     /// <summary>
     /// Registers the classifiers, backbones, necks, heads, losses, datasets and transforms under the reference's
     /// <c>type</c> names (<c>services.AddQQuant().AddVision()</c>), so configurations can build them, and the
-    /// <see cref="ClassifierFactory"/> that builds classifiers from configs and opens them for inference.
+    /// <see cref="ClassifierFactory"/> that builds classifiers from configs and opens them for inference, and the
+    /// <see cref="ClassifierTrainer"/> that trains them from configs.
     /// </summary>
     public static QQuantBuilder AddVision(this QQuantBuilder builder)
     {
         builder.Components.AddVision();
         builder.Services.TryAddSingleton<ClassifierFactory>();
+        builder.Services.TryAddSingleton<ClassifierTrainer>();
+        builder.Services.TryAddSingleton<ClassifierTester>();
         return builder;
     }
 

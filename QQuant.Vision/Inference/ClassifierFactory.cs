@@ -61,7 +61,9 @@ public sealed class ClassifierFactory
     /// Builds and quantizes the classifier of <paramref name="config"/>, loads <paramref name="checkpointPath"/>
     /// (a QQuant checkpoint, or a plain state-dict file), takes the class names from the checkpoint's <c>CLASSES</c>
     /// (ImageNet's 1000 names with a logged warning when it has none and the head has 1000 classes), moves it to the
-    /// device and sets evaluation mode. Images go through the config's <c>data.test.pipeline</c>.
+    /// device and sets evaluation mode. Images go through the config's <c>data.test.pipeline</c>, with a
+    /// <c>LoadImageFromFile</c> in front when the pipeline does not start with one (grey for one-channel models), as
+    /// the reference's <c>inference_model</c> does.
     /// </summary>
     /// <param name="config">The whole config: <c>model</c>, optional <c>quantTransformer</c>, <c>data.test.pipeline</c>.</param>
     /// <param name="checkpointPath">The trained weights, or null to keep the fresh ones (quantizers then refuse to evaluate).</param>
@@ -71,10 +73,11 @@ public sealed class ClassifierFactory
     {
         options ??= new InferenceOptions();
         ILogger logger = options.Logger ?? NullLogger.Instance;
-        IReadOnlyList<ITransform> pipeline = TestPipeline(config);
+        IReadOnlyList<ITransform> testPipeline = TestPipeline(config);
         (ImageClassifier model, _) = Build(config);
         try
         {
+            IReadOnlyList<ITransform> pipeline = WithFileLoading(testPipeline, model.Backbone.InChannels);
             IReadOnlyList<string>? checkpointClasses = checkpointPath is null ? null : LoadWeights(model, checkpointPath, options.Strict, logger);
             IReadOnlyList<string> classes = ChooseClasses(options.Classes ?? checkpointClasses, model.Head.NumClasses, checkpointPath, logger);
             Device device = options.Device ?? CPU;
@@ -143,6 +146,19 @@ public sealed class ClassifierFactory
         }
 
         return classes;
+    }
+
+    // As the reference's inference_model: a test pipeline written for in-memory data (Fashion-MNIST, CIFAR) gets a
+    // LoadImageFromFile in front, grey for one-channel models, so files can be classified with the same config.
+    private static IReadOnlyList<ITransform> WithFileLoading(IReadOnlyList<ITransform> pipeline, int inChannels)
+    {
+        if (pipeline.Count > 0 && pipeline[0] is LoadImageFromFile)
+        {
+            return pipeline;
+        }
+
+        var load = new LoadImageFromFile(new LoadImageFromFileOptions { ColorType = inChannels == 1 ? ColorType.Grayscale : ColorType.Color });
+        return [load, .. pipeline];
     }
 
     private IReadOnlyList<ITransform> TestPipeline(IConfiguration config)

@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using QQuant.Training;
+using QQuant.Vision;
+
+namespace QQuant.Samples.Commands;
+
+/// <summary>
+/// <c>qquant bench accuracy [--quick] [--json f]</c>: trains the float CifarResNet-20 on Fashion-MNIST from the shipped
+/// config, then QAT-fine-tunes from that checkpoint with every method at 4w4f and LSQ, LSQ+, DSQ, APoT at 2w2f (first
+/// conv and fc 8-bit), and prints a Markdown table of top-1 accuracy and its drop against float. The full run checks
+/// the accuracy targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method ends far above chance.
+/// </summary>
+internal static class BenchAccuracyCommand
+{
+    /// <summary>Top-1 (percent) every method must reach in quick mode; chance is 10 %.</summary>
+    public const double QuickFloor = 40;
+
+    private static readonly BenchRun[] Runs =
+    [
+        new("float", 32, 32, "FLOAT/cres20/config1_cres20_float_m1_128_32w32f.json", null),
+        new("LSQ", 4, 4, "LSQ/cres20/config1_cres20_lsq_m1_128_4w4f.json", 0.5),
+        new("LSQ+", 4, 4, "LSQPlus/cres20/config1_cres20_lsqplus_m1_128_4w4f.json", 1.5),
+        new("DSQ", 4, 4, "DSQ/cres20/config1_cres20_dsq_m1_128_4w4f.json", 1.5),
+        new("DoReFa", 4, 4, "DoReFa/cres20/config1_cres20_dorefa_m1_128_4w4f.json", 1.5),
+        new("PACT", 4, 4, "PACT/cres20/config1_cres20_pact_m1_128_4w4f.json", 1.5),
+        new("APoT", 4, 4, "APoT/cres20/config1_cres20_apot_m1_128_4w4f.json", 1.5),
+        new("uniform", 4, 4, "UQ/cres20/config1_cres20_uq_m1_128_4w4f.json", 1.5),
+        new("LSQ", 2, 2, "LSQ/cres20/config2_cres20_lsq_m1_128_2w2f.json", 2.0),
+        new("LSQ+", 2, 2, "LSQPlus/cres20/config2_cres20_lsqplus_m1_128_2w2f.json", null),
+        new("DSQ", 2, 2, "DSQ/cres20/config2_cres20_dsq_m1_128_2w2f.json", null),
+        new("APoT", 2, 2, "APoT/cres20/config2_cres20_apot_m1_128_2w2f.json", null),
+    ];
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var quick = new Option<bool>("--quick") { Description = "A few minutes on 2 000 images of the shipped subset (CI): checks every method trains." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var dataRoot = new Option<DirectoryInfo?>("--data-root")
+        {
+            Description = "Fashion-MNIST's IDX folder (default: /usr/share/datasets/fashion-mnist; with --quick the shipped subset).",
+        };
+        var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
+        var verbose = CliErrors.VerboseOption();
+        var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
+        {
+            quick, json, dataRoot, workDir, verbose,
+        };
+        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        {
+            bool isQuick = parsed.GetValue(quick);
+            string root = parsed.GetValue(dataRoot)?.FullName
+                          ?? (isQuick ? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset") : "/usr/share/datasets/fashion-mnist");
+            return Run(output, error, isQuick, root, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(json));
+        }));
+        return command;
+    }
+
+    private static int Run(TextWriter output, TextWriter error, bool quick, string dataRoot, string workDir, FileInfo? json)
+    {
+        if (!File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte.gz")) && !File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte")))
+        {
+            throw new QQuantException($"Fashion-MNIST is not in '{dataRoot}': install Debian's dataset-fashion-mnist or pass --data-root <folder>.");
+        }
+
+        using ServiceProvider services = CliServices.Create();
+        var trainer = services.GetRequiredService<ClassifierTrainer>();
+        var rows = new List<BenchRow>();
+        string? floatCheckpoint = null;
+        double floatTop1 = 0;
+        // A log line every 20 iterations would flood the console over twelve runs: the bench keeps them in each run's log file.
+        TextWriter console = TextWriter.Null;
+        foreach (BenchRun run in Runs)
+        {
+            string config = Path.Combine(AppContext.BaseDirectory, "configs", run.Config);
+            string name = Path.GetFileNameWithoutExtension(config);
+            List<string> options = [$"data.train.dataPrefix={dataRoot}", $"data.val.dataPrefix={dataRoot}", $"data.test.dataPrefix={dataRoot}"];
+            if (quick)
+            {
+                options.AddRange([$"totalEpochs={(run.Method == "float" ? 3 : 1)}", "logConfig.interval=4"]);
+                if (run.Method == "float")
+                {
+                    options.Add("lrConfig.warmupIters=8");
+                }
+            }
+
+            ConfigDocument document = ConfigDocument.Load(config, options);
+            var overrides = new TrainingOverrides
+            {
+                WorkDir = Path.Combine(workDir, name),
+                LoadFrom = run.Method == "float" ? null : floatCheckpoint,
+                MaxTrainSamples = quick ? 2000 : null,
+                MaxValSamples = quick ? 1000 : null,
+            };
+            output.WriteLine($"{run.Label}: training ({name}) ...");
+            TrainingResult result;
+            using (TrainingRun training = trainer.Prepare(document, overrides, console))
+            {
+                result = training.Run();
+            }
+
+            double top1 = result.LastMetrics.First(m => m.Key == "accuracy_top-1").Value;
+            if (run.Method == "float")
+            {
+                floatCheckpoint = result.LastCheckpoint;
+                floatTop1 = top1;
+            }
+
+            var row = new BenchRow(run, top1, floatTop1 - top1, result.Epochs, result.Seconds);
+            rows.Add(row);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Label}: top-1 {top1:0.00} %, drop {row.Drop:0.00}, {result.Seconds:0} s"));
+        }
+
+        string table = Table(rows, quick, dataRoot);
+        output.WriteLine();
+        output.Write(table);
+        AtomicFile.Write(Path.Combine(workDir, "accuracy.md"), s => s.Write(Encoding.UTF8.GetBytes(table)));
+        if (json is not null)
+        {
+            AtomicFile.Write(json.FullName, s => s.Write(Encoding.UTF8.GetBytes(Json(rows))));
+            output.WriteLine($"wrote {json.FullName}");
+        }
+
+        List<string> failures = quick
+            ? [.. rows.Where(r => r.Top1 < QuickFloor).Select(r => $"{r.Run.Label} ended at {r.Top1:0.00} % top-1, below the quick floor of {QuickFloor} %")]
+            : [.. Targets(rows)];
+        foreach (string failure in failures)
+        {
+            error.WriteLine($"bench accuracy: {failure}");
+        }
+
+        return failures.Count == 0 ? 0 : 2;
+    }
+
+    private static IEnumerable<string> Targets(IReadOnlyList<BenchRow> rows)
+    {
+        if (rows[0].Top1 < 92.5)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"float reached {rows[0].Top1:0.00} % top-1, target >= 92.5 %");
+        }
+
+        foreach (BenchRow row in rows.Where(r => r.Run.MaxDrop is not null && r.Drop > r.Run.MaxDrop))
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{row.Run.Label} dropped {row.Drop:0.00} points, target <= {row.Run.MaxDrop}");
+        }
+    }
+
+    private static string Table(IReadOnlyList<BenchRow> rows, bool quick, string dataRoot)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Fashion-MNIST ({(quick ? "quick: 2 000 training and 1 000 test images of" : "full:")} {dataRoot}), CifarResNet-20, first conv and fc 8-bit");
+        text.AppendLine();
+        text.AppendLine("| method | W/A | top-1 (%) | drop (points) | target drop | epochs | seconds |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (BenchRow r in rows)
+        {
+            string target = r.Run.Method == "float" ? ">= 92.5 % top-1" : r.Run.MaxDrop is { } d ? $"<= {d}" : "-";
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run.Method} | {r.Run.W}/{r.Run.A} | {r.Top1:0.00} | {(r.Run.Method == "float" ? "-" : r.Drop.ToString("0.00", CultureInfo.InvariantCulture))} | {target} | {r.Epochs} | {r.Seconds:0} |");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Json(IReadOnlyList<BenchRow> rows) =>
+        new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+        {
+            ["method"] = r.Run.Method,
+            ["w"] = r.Run.W,
+            ["a"] = r.Run.A,
+            ["top1"] = Math.Round(r.Top1, 4),
+            ["drop"] = Math.Round(r.Drop, 4),
+            ["epochs"] = r.Epochs,
+            ["seconds"] = Math.Round(r.Seconds, 1),
+        })]).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+
+    private sealed record BenchRun(string Method, int W, int A, string Config, double? MaxDrop)
+    {
+        public string Label => Method == "float" ? "float" : $"{Method} {W}w{A}f";
+    }
+
+    private sealed record BenchRow(BenchRun Run, double Top1, double Drop, int Epochs, double Seconds);
+}

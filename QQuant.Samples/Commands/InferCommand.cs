@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using QQuant.Vision;
+using static TorchSharp.torch;
+
+namespace QQuant.Samples.Commands;
+
+/// <summary>
+/// <c>qquant infer &lt;config&gt; &lt;checkpoint&gt; &lt;image&gt;...</c>: tutorial 1's single-image inference; prints
+/// <c>{'pred_label': 3, 'pred_score': 0.97, 'pred_class': 'Dress'}</c> per image, as the tutorial's Python does.
+/// </summary>
+internal static class InferCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var config = new Argument<FileInfo>("config") { Description = "The JSON config (model, quantTransformer, data.test.pipeline)." };
+        var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The trained QQuant checkpoint." };
+        var images = new Argument<FileInfo[]>("image") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
+        var options = ConfigOptions.Create();
+        var verbose = CliErrors.VerboseOption();
+        var command = new Command("infer", "Classify images with a trained (quantized) classifier.")
+        {
+            config, checkpoint, images, device, options, verbose,
+        };
+        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        {
+            using ServiceProvider services = CliServices.Create();
+            ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
+            var inferenceOptions = new InferenceOptions { Device = new Device(parsed.GetValue(device)!) };
+            using ClassifierInference inference = services.GetRequiredService<ClassifierFactory>()
+                .OpenForInference(document.ToConfiguration(), parsed.GetValue(checkpoint)!.FullName, inferenceOptions);
+            foreach (Prediction p in inference.Predict([.. parsed.GetValue(images)!.Select(i => i.FullName)]))
+            {
+                output.WriteLine(PythonDict(p));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>The prediction as the tutorial prints it: a Python dict literal.</summary>
+    public static string PythonDict(Prediction p) => string.Create(CultureInfo.InvariantCulture,
+        $"{{'pred_label': {p.PredLabel}, 'pred_score': {p.PredScore:0.################}, 'pred_class': '{p.PredClass.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)}'}}");
+}

@@ -1,0 +1,78 @@
+using QQuant.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant.Vision;
+
+/// <summary>
+/// Top-k accuracy of an <see cref="ImageClassifier"/> over a whole split (the reference's EvalHook with
+/// <c>metric: accuracy</c>): a sample counts for k when its label is among the k highest scores; results are
+/// <c>accuracy_top-k</c> in percent over every sample.
+/// </summary>
+public sealed class ClassifierEvaluator : IEvaluator
+{
+    private readonly DataLoader _loader;
+    private readonly IReadOnlyList<int> _topK;
+
+    /// <summary>Evaluates on <paramref name="loader"/>'s batches (epoch 0, so the order is fixed) for each k of <paramref name="topK"/>.</summary>
+    public ClassifierEvaluator(DataLoader loader, IReadOnlyList<int> topK)
+    {
+        _loader = loader ?? throw new ArgumentNullException(nameof(loader));
+        ArgumentNullException.ThrowIfNull(topK);
+        if (topK.Count == 0 || topK.Any(k => k < 1))
+        {
+            throw new TrainingConfigException("evaluation:topk", $"must list positive k, got [{string.Join(", ", topK)}].");
+        }
+
+        _topK = topK;
+    }
+
+    /// <inheritdoc />
+    public int Batches => _loader.BatchesPerEpoch;
+
+    /// <summary>Called with each batch's logits (for example to keep predictions), or null.</summary>
+    public Action<Tensor>? OnBatch { get; init; }
+
+    /// <summary>The number of samples evaluated.</summary>
+    public int Samples => _loader.Dataset.Count;
+
+    /// <inheritdoc />
+    public IReadOnlyList<KeyValuePair<string, double>> Evaluate(nn.Module model, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is not nn.Module<Tensor, Tensor> classifier)
+        {
+            throw new ArgumentException($"The evaluator needs a module from images to logits, got {model.GetType().Name}.", nameof(model));
+        }
+
+        var correct = new long[_topK.Count];
+        long count = 0;
+        int done = 0;
+        model.eval();
+        using (no_grad())
+        {
+            foreach (Batch batch in _loader.Epoch(0))
+            {
+                using (batch)
+                using (NewDisposeScope())
+                {
+                    Tensor logits = classifier.call(batch.Images);
+                    OnBatch?.Invoke(logits);
+                    int classes = (int)logits.shape[1];
+                    int largest = Math.Min(_topK.Max(), classes);
+                    Tensor hits = logits.topk(largest, dim: 1).indexes.eq(batch.Labels.unsqueeze(1));
+                    for (int i = 0; i < _topK.Count; i++)
+                    {
+                        correct[i] += hits.narrow(1, 0, Math.Min(_topK[i], largest)).any(1).sum().item<long>();
+                    }
+
+                    count += batch.Count;
+                }
+
+                progress?.Report(++done);
+            }
+        }
+
+        return [.. _topK.Select((k, i) => KeyValuePair.Create($"accuracy_top-{k}", count == 0 ? 0 : 100.0 * correct[i] / count))];
+    }
+}

@@ -1,0 +1,255 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using QQuant.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant.Vision;
+
+/// <summary>
+/// The reference's <c>tools/train.py</c> as a service: from a resolved config it makes the work dir (and writes the
+/// resolved config into it), opens the log, builds the datasets, the classifier and its quantization, loads
+/// <c>loadFrom</c> weights or resumes, builds the optimizer and schedule, and returns a <see cref="TrainingRun"/> ready
+/// to run. <c>services.AddQQuant().AddQuantizers().AddVision()</c> registers it.
+/// </summary>
+public sealed class ClassifierTrainer
+{
+    private readonly ComponentRegistry _components;
+    private readonly ClassifierFactory _factory;
+
+    /// <summary>Creates the trainer over the registries that name components and quantized layers.</summary>
+    public ClassifierTrainer(ComponentRegistry components, QuantLayerRegistry layers)
+    {
+        _components = components;
+        _factory = new ClassifierFactory(components, layers);
+    }
+
+    /// <summary>Binds the runner's sections of <paramref name="config"/>, with errors that name its file.</summary>
+    /// <exception cref="ComponentConfigurationException">An unknown key or a wrong value; the message names the file and key path.</exception>
+    public TrainingConfig Bind(ConfigDocument config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        try
+        {
+            return _components.BindOptions<TrainingConfig>(config.ToConfiguration());
+        }
+        catch (ComponentConfigurationException e)
+        {
+            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
+        }
+    }
+
+    /// <summary>Prepares a training run of <paramref name="config"/> (see the class summary).</summary>
+    /// <param name="config">The resolved config (<see cref="ConfigDocument.Load"/>).</param>
+    /// <param name="overrides">Command-line settings over the config's, or null.</param>
+    /// <param name="console">Where log lines are echoed.</param>
+    /// <exception cref="QQuantException">The config, data or checkpoints do not fit; the message says which and where.</exception>
+    public TrainingRun Prepare(ConfigDocument config, TrainingOverrides? overrides, TextWriter console)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(console);
+        overrides ??= new TrainingOverrides();
+        TrainingConfig settings = Bind(config);
+        string workDir = Path.GetFullPath(overrides.WorkDir ?? settings.WorkDir
+                                          ?? Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(config.Path)));
+        long seed = overrides.Seed ?? settings.Seed ?? 0;
+        bool deterministic = overrides.Deterministic ?? settings.Deterministic;
+        var device = new Device(overrides.Device ?? settings.Device);
+        string? resumeFrom = overrides.ResumeFrom ?? settings.ResumeFrom;
+        string? loadFrom = overrides.LoadFrom ?? settings.LoadFrom;
+        DataConfig data = BindData(config, settings);
+
+        Directory.CreateDirectory(workDir);
+        config.Save(Path.Combine(workDir, Path.GetFileName(config.Path)));
+        var log = new TrainingLog(console, workDir, DateTimeOffset.Now) { Interactive = !Console.IsOutputRedirected && console == Console.Out };
+        var disposables = new List<IDisposable> { log };
+        try
+        {
+            if (deterministic)
+            {
+                disposables.Add(torch.use_deterministic_algorithms(true));
+            }
+
+            log.Info($"Start running, host: {Environment.UserName}@{Environment.MachineName}, work_dir: {workDir}");
+            log.Info($"Environment info:\n{TorchEnvironment.Describe()}");
+            log.Info($"Config:\n{config.ToJson()}");
+            log.Info($"Set random seed to {seed}, deterministic: {deterministic}");
+            log.JsonLine(new JsonObject { ["qquant_version"] = Checkpoint.CurrentQQuantVersion, ["seed"] = seed, ["config"] = config.Path }.ToJsonString());
+
+            ImageDataset train = Limit(BuildDataset(config, data.Train, "data:train"), overrides.MaxTrainSamples);
+            ImageDataset? val = overrides.NoValidate || settings.Evaluation.Interval == 0
+                ? null
+                : Limit(BuildDataset(config, data.Val, "data:val"), overrides.MaxValSamples);
+            (ImageClassifier model, QuantizationReport? report) = Build(config, overrides.Policy);
+            disposables.Add(model);
+            model.Classes = train.Classes;
+            if (report is not null)
+            {
+                log.Info($"Quantized the model:\n{report}");
+            }
+
+            model.to(device);
+            if (resumeFrom is null && loadFrom is not null)
+            {
+                LoadWeights(model, loadFrom, log);
+            }
+
+            TrainingOptimizer optimizer = OptimizerFactory.Create(model, settings.Optimizer);
+            disposables.Add(optimizer);
+            log.Info("Optimizer: " + string.Join("; ", optimizer.Groups.Select(g =>
+                $"{g.Kind} {g.Parameters.Count} tensors (lr x{g.LrMult:0.###}, weight decay x{g.DecayMult:0.###})")));
+            var loader = new DataLoader(train, new DataLoaderOptions
+            {
+                BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Shuffle = true, Seed = seed, Device = device,
+            });
+            IEvaluator? evaluator = val is null ? null : new ClassifierEvaluator(
+                new DataLoader(val, new DataLoaderOptions { BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device }),
+                settings.Evaluation.Topk);
+            var schedule = new LrSchedule(settings.LrConfig, settings.Optimizer.Lr, settings.TotalEpochs, loader.BatchesPerEpoch);
+            var options = new TrainerOptions
+            {
+                TotalEpochs = settings.TotalEpochs,
+                LogInterval = settings.LogConfig.Interval,
+                CheckpointInterval = settings.CheckpointConfig.Interval,
+                EvaluationInterval = settings.Evaluation.Interval,
+                GradClip = settings.OptimizerConfig.GradClip,
+                WorkDir = workDir,
+                Seed = seed,
+                Meta = new CheckpointMeta
+                {
+                    Classes = train.Classes,
+                    Config = config.ToJson(),
+                    Policy = overrides.Policy?.ToString()
+                             ?? config.Root.FirstOrDefault(p => IsQuantTransformer(p.Key)).Value?.ToJsonString(),
+                },
+            };
+            var trainer = new Trainer<Batch>(new ClassificationTask(model, loader), optimizer, schedule, options, log, evaluator);
+            if (resumeFrom is not null)
+            {
+                trainer.ResumeFrom(resumeFrom);
+            }
+
+            return new TrainingRun(model, report, workDir, log, trainer, disposables);
+        }
+        catch
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--)
+            {
+                disposables[i].Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Builds the config's classifier and quantizes it with <paramref name="policy"/> or, when that is null, the
+    /// config's <c>quantTransformer</c> (see <see cref="ClassifierFactory.Build"/>); errors name the file.
+    /// </summary>
+    public (ImageClassifier Model, QuantizationReport? Report) Build(ConfigDocument config, QuantPolicy? policy = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        try
+        {
+            if (policy is null)
+            {
+                return _factory.Build(config.ToConfiguration());
+            }
+
+            if (config.Root.Any(p => IsQuantTransformer(p.Key)))
+            {
+                throw new QQuantException($"'{config.Path}' has a quantTransformer section and a policy was given too: use one of them.");
+            }
+
+            (ImageClassifier model, _) = _factory.Build(config.ToConfiguration());
+            try
+            {
+                return (model, model.Quantize(policy));
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        catch (ComponentConfigurationException e)
+        {
+            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
+        }
+    }
+
+    /// <summary>Builds the dataset of <paramref name="section"/> (<paramref name="key"/> names it in errors).</summary>
+    public ImageDataset BuildDataset(ConfigDocument config, IConfiguration? section, string key)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (section is null)
+        {
+            throw new ComponentConfigurationException($"'{config.Path}'", [$"{key}: the dataset section is missing (type, dataPrefix, pipeline)"]);
+        }
+
+        try
+        {
+            return _components.Build<ImageDataset>(section);
+        }
+        catch (ComponentConfigurationException e)
+        {
+            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
+        }
+    }
+
+    /// <summary>Binds the config's <c>data</c> section.</summary>
+    public DataConfig BindData(ConfigDocument config, TrainingConfig settings)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Data is null)
+        {
+            throw new ComponentConfigurationException($"'{config.Path}'", ["data: the section is missing (samplesPerGpu, workersPerGpu, train, val, test)"]);
+        }
+
+        try
+        {
+            return _components.BindOptions<DataConfig>(settings.Data);
+        }
+        catch (ComponentConfigurationException e)
+        {
+            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
+        }
+    }
+
+    private static bool IsQuantTransformer(string key) =>
+        key.Replace("_", "", StringComparison.Ordinal).Equals("quantTransformer", StringComparison.OrdinalIgnoreCase);
+
+    private static ImageDataset Limit(ImageDataset dataset, int? count) => count is { } n ? new DatasetSlice(dataset, n) : dataset;
+
+    private static void LoadWeights(ImageClassifier model, string path, TrainingLog log)
+    {
+        log.Info($"load checkpoint from {path}");
+        StateDictLoadReport report;
+        if (Checkpoint.IsCheckpoint(path))
+        {
+            using Checkpoint checkpoint = Checkpoint.Load(path);
+            report = checkpoint.LoadInto(model, strict: false);
+        }
+        else
+        {
+            report = PretrainedWeights.Load(model, path, WeightLayout.Auto, strict: false);
+        }
+
+        if (report.ShapeMismatched.Count > 0)
+        {
+            throw new StateDictMismatchException(report);
+        }
+
+        if (report.MissingQuantizerState.Count > 0)
+        {
+            log.Info($"{report.MissingQuantizerState.Count} quantizer tensors are not in {path} (expected for a float checkpoint): "
+                     + "they are initialised from the first training batch.");
+        }
+
+        if (report.Missing.Count > 0 || report.Unexpected.Count > 0)
+        {
+            log.Warning(report.ToString());
+        }
+    }
+}
