@@ -5,18 +5,24 @@ namespace QQuant;
 /// <summary>Reads a JSON configuration file (a model, data and quantization config) with errors that name the file.</summary>
 public static class ConfigFile
 {
-    /// <summary>Loads <paramref name="path"/> as configuration.</summary>
-    /// <exception cref="ComponentConfigurationException">The file is missing or is not valid JSON.</exception>
-    public static IConfigurationRoot Load(string path)
+    /// <summary>
+    /// Loads <paramref name="path"/> as configuration through <see cref="ConfigDocument"/>, so its <c>_base_</c> files
+    /// are merged in and <paramref name="overrides"/> (<c>key.path=value</c>) are applied.
+    /// </summary>
+    /// <exception cref="ComponentConfigurationException">
+    /// The file or one of its bases is missing or is not valid JSON, the bases are malformed or form a cycle, or an
+    /// override does not fit; the message names the file and the key.
+    /// </exception>
+    public static IConfigurationRoot Load(string path, IEnumerable<string>? overrides = null)
     {
         string fullPath = Path.GetFullPath(path);
         try
         {
-            return new ConfigurationBuilder().AddJsonFile(fullPath, optional: false).Build();
+            return ConfigDocument.Load(fullPath, overrides).ToConfiguration();
         }
-        catch (Exception e) when (e is FileNotFoundException or FormatException or InvalidDataException or System.Text.Json.JsonException)
+        catch (ConfigFileException e)
         {
-            throw new ComponentConfigurationException(fullPath, [e.Message]);
+            throw new ComponentConfigurationException(e.FilePath ?? fullPath, [e.KeyPath is null ? e.Problem : $"{e.KeyPath}: {e.Problem}"]);
         }
     }
 
