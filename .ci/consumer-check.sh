@@ -42,7 +42,8 @@ $expected"
   dependencies=$(grep -oE '<dependency id="[^"]+" version="[^"]+"' <<<"$nuspec" | sed -E 's/<dependency id="([^"]+)" version="([^"]+)"/\1 \2/' | sort | tr '\n' ' ')
   case "$id" in
     QQuant.Core) expected_dependencies="$(printf '%s 10.0.15 ' Microsoft.Extensions.Configuration.Abstractions \
-      Microsoft.Extensions.Configuration.Json Microsoft.Extensions.DependencyInjection.Abstractions Microsoft.Extensions.Options)TorchSharp 0.107.0 TorchSharp.PyBridge 1.4.4 " ;;
+      Microsoft.Extensions.Configuration.Json Microsoft.Extensions.DependencyInjection.Abstractions Microsoft.Extensions.Logging.Abstractions \
+      Microsoft.Extensions.Options)TorchSharp 0.107.0 TorchSharp.PyBridge 1.4.4 " ;;
     QQuant.Vision) expected_dependencies="Microsoft.Extensions.Logging.Abstractions 10.0.15 QQuant.Core $version SixLabors.ImageSharp 2.1.13 TorchSharp 0.107.0 " ;;
     *) expected_dependencies="QQuant.Core $version TorchSharp 0.107.0 " ;;
   esac

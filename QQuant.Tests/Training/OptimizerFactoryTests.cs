@@ -109,7 +109,7 @@ public class OptimizerFactoryTests
 
     [Theory]
     [InlineData("RMSprop", 0.1, "optimizer:type", "SGD")]
-    [InlineData("SDG", 0.1, "optimizer:type", "did you mean 'SGD'")]
+    [InlineData("SDG", 0.1, "optimizer:type", "nearest: 'SGD'")]
     [InlineData("SGD", 0.0, "optimizer:lr", "positive")]
     [InlineData("SGD", -1.0, "optimizer:lr", "-1")]
     public void Bad_settings_name_their_key(string type, double lr, string key, string text)

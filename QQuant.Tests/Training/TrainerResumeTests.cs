@@ -40,7 +40,7 @@ public class TrainerResumeTests
         Assert.True(File.Exists(CheckpointFiles.ForEpoch(partsDir, 1)));
         Assert.False(File.Exists(CheckpointFiles.ForEpoch(partsDir, 2)));
         Dictionary<string, double[]> resumed;
-        using (var task = new ToyTask(seed: 99))
+        using (var task = new ToyTask(weightSeed: 99))
         {
             (Trainer<ToyBatch> trainer, TrainingOptimizer optimizer, TrainingLog log) = TrainerTestSupport.Create(task, partsDir, 2);
             using (optimizer)

@@ -37,12 +37,17 @@ internal sealed class ToyTask : ITrainingTask<ToyBatch>, IDisposable
     private readonly Tensor _y;
     private readonly nn.Module<Tensor, Tensor> _model;
 
-    public ToyTask(bool quantize = true, ulong seed = 7)
+    /// <summary>The same data always; <paramref name="weightSeed"/> draws the initial weights.</summary>
+    public ToyTask(bool quantize = true, ulong weightSeed = 7)
     {
-        using (var generator = new Generator(seed))
+        using (var data = new Generator(5))
         {
-            _x = randn([64, 8], generator: generator);
+            _x = randn([64, 8], generator: data);
             _y = _x[.., ..3].argmax(1);
+        }
+
+        using (var generator = new Generator(weightSeed))
+        {
             _model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 3));
             using (no_grad())
             {

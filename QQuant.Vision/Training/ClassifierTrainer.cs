@@ -65,15 +65,17 @@ public sealed class ClassifierTrainer
         var disposables = new List<IDisposable> { log };
         try
         {
-            if (deterministic)
-            {
-                disposables.Add(torch.use_deterministic_algorithms(true));
-            }
-
             log.Info($"Start running, host: {Environment.UserName}@{Environment.MachineName}, work_dir: {workDir}");
             log.Info($"Environment info:\n{TorchEnvironment.Describe()}");
             log.Info($"Config:\n{config.ToJson()}");
             log.Info($"Set random seed to {seed}, deterministic: {deterministic}");
+            if (deterministic && device.type == DeviceType.CUDA)
+            {
+                // TorchSharp 0.107 does not implement use_deterministic_algorithms, so cuDNN may still pick
+                // non-deterministic kernels; CPU kernels and the data loader are deterministic regardless.
+                log.Warning("deterministic: TorchSharp 0.107 cannot switch CUDA kernels to deterministic ones; results on the GPU may vary slightly.");
+            }
+
             log.JsonLine(new JsonObject { ["qquant_version"] = Checkpoint.CurrentQQuantVersion, ["seed"] = seed, ["config"] = config.Path }.ToJsonString());
 
             ImageDataset train = Limit(BuildDataset(config, data.Train, "data:train"), overrides.MaxTrainSamples);
