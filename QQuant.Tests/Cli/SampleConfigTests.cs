@@ -15,12 +15,39 @@ public class SampleConfigTests
 {
     private static string Config(string name) => Path.Combine(AppContext.BaseDirectory, "configs", name);
 
+    private const string FashionLsq = "LSQ/cres20/config1_cres20_lsq_m1_128_4w4f.json";
+
+    /// <summary>
+    /// The Fashion-MNIST LSQ config with a test pipeline that reads image files: the dataset's own test pipeline
+    /// starts from in-memory images, <c>predict</c> starts from paths.
+    /// </summary>
+    private static string FashionConfigForFiles(TemporaryFolder folder)
+    {
+        string path = Path.Combine(folder.Path, "predict.json");
+        File.WriteAllText(path, $$"""
+            {
+              "_base_": [ {{JsonSerializer.Serialize(Config(FashionLsq))}} ],
+              "data": {
+                "test": {
+                  "pipeline": [
+                    { "type": "LoadImageFromFile", "colorType": "grayscale" },
+                    { "type": "Normalize", "mean": [ 72.94 ], "std": [ 90.02 ], "toRgb": false },
+                    { "type": "ImageToTensor", "keys": [ "img" ] },
+                    { "type": "Collect", "keys": [ "img" ] }
+                  ]
+                }
+              }
+            }
+            """);
+        return path;
+    }
+
     private static ServiceProvider Services() =>
         new ServiceCollection().AddQQuant().AddQuantizers().AddVision().Services.BuildServiceProvider();
 
     [Theory]
-    [InlineData("fashion-mnist_cifar-resnet20_lsq-4w4a.json", 1, 28)]
-    [InlineData("imagenet_resnet18_lsq-4w4a.json", 3, 64)]
+    [InlineData(FashionLsq, 1, 28)]
+    [InlineData("LSQ/res50/config1_res50_lsq_m1_16_4w4f.json", 3, 64)]
     public void Sample_configs_build_a_quantized_classifier_and_every_pipeline(string name, int channels, int size)
     {
         using ServiceProvider services = Services();
@@ -49,7 +76,7 @@ public class SampleConfigTests
     {
         using var folder = new TemporaryFolder("predict");
         string checkpoint = Path.Combine(folder.Path, "epoch_1.ckpt");
-        string config = Config("fashion-mnist_cifar-resnet20_lsq-4w4a.json");
+        string config = FashionConfigForFiles(folder);
         using (ServiceProvider services = Services())
         {
             (ImageClassifier model, _) = services.GetRequiredService<ClassifierFactory>().Build(ConfigFile.Load(config));
@@ -86,7 +113,7 @@ public class SampleConfigTests
     {
         var error = new StringWriter();
 
-        int code = QQuantCli.Run(["predict", "--config", Config("fashion-mnist_cifar-resnet20_lsq-4w4a.json"),
+        int code = QQuantCli.Run(["predict", "--config", Config(FashionLsq),
                                   "--checkpoint", "/no/such.ckpt", "--image", "x.png"], new StringWriter(), error);
 
         Assert.Equal(1, code);
