@@ -159,19 +159,9 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             if (inner % _options.LogInterval == 0 || inner == perEpoch)
             {
                 long remaining = (long)_options.TotalEpochs * perEpoch - Iteration;
-                _log.Entry(new TrainLogEntry
-                {
-                    Mode = "train",
-                    Epoch = epoch + 1,
-                    Iteration = inner,
-                    IterationsPerEpoch = perEpoch,
-                    Lr = _optimizer.CurrentLr,
-                    Eta = eta.Remaining(Math.Max(remaining, 0)),
-                    Time = meter.MeanTime,
-                    DataTime = meter.MeanDataTime,
-                    MemoryMb = MemoryUsage.PeakResidentMb(),
-                    Values = meter.Averages(),
-                });
+                _log.Entry(new TrainLogEntry(
+                    TrainLogEntry.TrainMode, epoch + 1, inner, perEpoch, _optimizer.CurrentLr, eta.Remaining(Math.Max(remaining, 0)),
+                    meter.MeanTime, meter.MeanDataTime, MemoryUsage.PeakResidentMb(), meter.Averages()));
                 meter.Clear();
             }
         }
@@ -189,15 +179,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             _task.Model.train();
         }
 
-        _log.Entry(new TrainLogEntry
-        {
-            Mode = "val",
-            Epoch = epoch,
-            Iteration = evaluator.Batches,
-            IterationsPerEpoch = evaluator.Batches,
-            Lr = _optimizer.CurrentLr,
-            Values = metrics,
-        });
+        _log.Entry(new TrainLogEntry(
+            TrainLogEntry.ValMode, epoch, evaluator.Batches, evaluator.Batches, _optimizer.CurrentLr, null, null, null, null, metrics));
         return metrics;
     }
 

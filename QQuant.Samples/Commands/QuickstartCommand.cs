@@ -65,7 +65,7 @@ internal static class QuickstartCommand
         TrainingResult floatRun = Train(trainer, floatConfig, new TrainingOverrides { WorkDir = Path.Combine(workDir, "float") }, output);
 
         output.WriteLine($"== 2/3 LSQ 4w4f (first conv and fc 8-bit), {qatEpochs} epochs from the float checkpoint");
-        ConfigDocument qatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={qatEpochs}", "optimizer.lr=0.01", "lrConfig.warmup=null",
+        ConfigDocument qatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={qatEpochs}", "optimizer.lr=0.01", "lrConfig.warmup=null", "lrConfig.warmupIters=0",
             "optimizer.nesterov=false"]);
         QuantPolicy policy = Policy();
         string qatDir = Path.Combine(workDir, "lsq_4w4f");

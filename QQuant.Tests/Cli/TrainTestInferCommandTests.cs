@@ -23,7 +23,7 @@ public class TrainTestInferCommandTests
         return (code, output.ToString(), error.ToString());
     }
 
-    /// <summary>A tiny CifarResNet-8 (4 base channels) over the shipped dataset base, pointed at the shipped subset.</summary>
+    /// <summary>A tiny CifarResNet-8 (8 base channels) over the shipped dataset base, pointed at the shipped subset.</summary>
     private static string WriteConfig(TemporaryFolder folder, string name, string? quantTransformer = null)
     {
         string dataset = Path.Combine(Configs, "_base_", "datasets", "fashion_mnist_bs128.json").Replace("\\", "/", StringComparison.Ordinal);
@@ -34,9 +34,9 @@ public class TrainTestInferCommandTests
               "_base_": [ "{{dataset}}", "{{runtime}}" ],
               "model": {
                 "type": "ImageClassifier",
-                "backbone": { "type": "CifarResNet", "depth": 8, "inChannels": 1, "baseChannels": 4 },
+                "backbone": { "type": "CifarResNet", "depth": 8, "inChannels": 1, "baseChannels": 8 },
                 "neck": { "type": "GlobalAveragePooling" },
-                "head": { "type": "LinearClsHead", "numClasses": 10, "inChannels": 16, "topk": [ 1, 5 ] }
+                "head": { "type": "LinearClsHead", "numClasses": 10, "inChannels": 32, "topk": [ 1, 5 ] }
               },
               "data": {
                 "samplesPerGpu": 250,

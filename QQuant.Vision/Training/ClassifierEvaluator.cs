@@ -6,8 +6,8 @@ namespace QQuant.Vision;
 
 /// <summary>
 /// Top-k accuracy of an <see cref="ImageClassifier"/> over a whole split (the reference's EvalHook with
-/// <c>metric: accuracy</c>): a sample counts for k when its label is among the k highest scores; results are
-/// <c>accuracy_top-k</c> in percent over every sample.
+/// <c>metric: accuracy</c>): a sample counts for k when its label (the dataset's, whatever the pipeline collects) is
+/// among the k highest scores; results are <c>accuracy_top-k</c> in percent over every sample.
 /// </summary>
 public sealed class ClassifierEvaluator : IEvaluator
 {
@@ -60,7 +60,9 @@ public sealed class ClassifierEvaluator : IEvaluator
                     OnBatch?.Invoke(logits);
                     int classes = (int)logits.shape[1];
                     int largest = Math.Min(_topK.Max(), classes);
-                    Tensor hits = logits.topk(largest, dim: 1).indexes.eq(batch.Labels.unsqueeze(1));
+                    // Ground truth comes from the dataset, as the reference's evaluate does: a test pipeline need not collect labels.
+                    Tensor labels = tensor(batch.Indices.Select(i => (long)_loader.Dataset.LabelOf(i)).ToArray(), device: logits.device);
+                    Tensor hits = logits.topk(largest, dim: 1).indexes.eq(labels.unsqueeze(1));
                     for (int i = 0; i < _topK.Count; i++)
                     {
                         correct[i] += hits.narrow(1, 0, Math.Min(_topK[i], largest)).any(1).sum().item<long>();
