@@ -83,7 +83,7 @@ public class TrainTestInferCommandTests
             Assert.Equal("T-shirt/top", checkpoint.Meta.Classes![0]);
             Assert.Contains("\"samplesPerGpu\": 250", checkpoint.Meta.Config);
             Assert.Null(checkpoint.Meta.Policy);
-            Assert.True(double.Parse(checkpoint.Meta.Entries["accuracy_top-1"], System.Globalization.CultureInfo.InvariantCulture) > 40);
+            Assert.True(double.Parse(checkpoint.Meta.Entries["accuracy_top-1"], System.Globalization.CultureInfo.InvariantCulture) > 25);
         }
 
         const string policy = """{ "type": "QuantTransformer", "policy": { "Conv2d": { "type": "LSQConv", "w": 4, "a": 4 } }, "specialLayers": { "backbone.conv1": { "type": "EightBitConv", "w": 8, "a": 8, "quantizeInput": false }, "head.fc": { "type": "EightBitLinear", "w": 8, "a": 8 } } }""";

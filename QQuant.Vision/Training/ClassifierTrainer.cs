@@ -82,6 +82,8 @@ public sealed class ClassifierTrainer
             ImageDataset? val = overrides.NoValidate || settings.Evaluation.Interval == 0
                 ? null
                 : Limit(BuildDataset(config, data.Val, "data:val"), overrides.MaxValSamples);
+            // As the reference's set_random_seed before build_classifier: the initial weights follow the seed too.
+            torch.manual_seed(seed);
             (ImageClassifier model, QuantizationReport? report) = Build(config, overrides.Policy);
             disposables.Add(model);
             model.Classes = train.Classes;
