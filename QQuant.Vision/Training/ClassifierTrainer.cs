@@ -29,14 +29,7 @@ public sealed class ClassifierTrainer
     public TrainingConfig Bind(ConfigDocument config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        try
-        {
-            return _components.BindOptions<TrainingConfig>(config.ToConfiguration());
-        }
-        catch (ComponentConfigurationException e)
-        {
-            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
-        }
+        return InFile(config, () => _components.BindOptions<TrainingConfig>(config.ToConfiguration()));
     }
 
     /// <summary>Prepares a training run of <paramref name="config"/> (see the class summary).</summary>
@@ -153,7 +146,7 @@ public sealed class ClassifierTrainer
     public (ImageClassifier Model, QuantizationReport? Report) Build(ConfigDocument config, QuantPolicy? policy = null)
     {
         ArgumentNullException.ThrowIfNull(config);
-        try
+        return InFile(config, () =>
         {
             if (policy is null)
             {
@@ -175,11 +168,7 @@ public sealed class ClassifierTrainer
                 model.Dispose();
                 throw;
             }
-        }
-        catch (ComponentConfigurationException e)
-        {
-            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
-        }
+        });
     }
 
     /// <summary>Builds the dataset of <paramref name="section"/> (<paramref name="key"/> names it in errors).</summary>
@@ -191,14 +180,7 @@ public sealed class ClassifierTrainer
             throw new ComponentConfigurationException($"'{config.Path}'", [$"{key}: the dataset section is missing (type, dataPrefix, pipeline)"]);
         }
 
-        try
-        {
-            return _components.Build<ImageDataset>(section);
-        }
-        catch (ComponentConfigurationException e)
-        {
-            throw new ComponentConfigurationException($"'{config.Path}'", e.Problems);
-        }
+        return InFile(config, () => _components.Build<ImageDataset>(section));
     }
 
     /// <summary>Binds the config's <c>data</c> section.</summary>
@@ -211,9 +193,15 @@ public sealed class ClassifierTrainer
             throw new ComponentConfigurationException($"'{config.Path}'", ["data: the section is missing (samplesPerGpu, workersPerGpu, train, val, test)"]);
         }
 
+        return InFile(config, () => _components.BindOptions<DataConfig>(settings.Data));
+    }
+
+    // The binder knows key paths but not files: its problems are reported again under the config's file name.
+    private static T InFile<T>(ConfigDocument config, Func<T> bind)
+    {
         try
         {
-            return _components.BindOptions<DataConfig>(settings.Data);
+            return bind();
         }
         catch (ComponentConfigurationException e)
         {
