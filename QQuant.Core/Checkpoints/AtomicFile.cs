@@ -34,7 +34,8 @@ public static class AtomicFile
         }
     }
 
-    private static void TryDelete(string file)
+    /// <summary>Deletes <paramref name="file"/> if it can; a failure is ignored (the caller's own error matters more).</summary>
+    internal static void TryDelete(string file)
     {
         try
         {

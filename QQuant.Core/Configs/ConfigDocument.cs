@@ -102,6 +102,13 @@ public sealed class ConfigDocument
     public string ToJson() => _root.ToJsonString(Indented);
 
     /// <summary>
+    /// A copy of the top-level value under <paramref name="key"/>, matched ignoring case and underscores
+    /// (<c>quantTransformer</c> finds <c>quant_transformer</c>), or null when the config has no such key.
+    /// </summary>
+    public JsonNode? Section(string key) =>
+        ConfigJson.FindKey(_root, key) is { } found ? _root[found]?.DeepClone() : null;
+
+    /// <summary>
     /// The resolved config as Microsoft.Extensions.Configuration (<c>config["optimizer:lr"]</c>), which the
     /// component and policy binders read.
     /// </summary>

@@ -34,7 +34,7 @@ public static class CheckpointFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
-            TryDelete(temporary);
+            AtomicFile.TryDelete(temporary);
         }
 
         AtomicFile.Write(latest, stream =>
@@ -42,19 +42,5 @@ public static class CheckpointFiles
             using FileStream source = File.OpenRead(full);
             source.CopyTo(stream);
         });
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

@@ -43,7 +43,7 @@ public static class OptimizerFactory
                 groups.Select(g => new AdamW.ParamGroup(g.Parameters, config.Lr * g.LrMult, beta1, beta2, config.Eps, Decay(g), config.Amsgrad, false)),
                 config.Lr, beta1, beta2, config.Eps, config.WeightDecay, config.Amsgrad),
         };
-        var built = new TrainingOptimizer(optimizer, config.Lr, groups);
+        var built = new TrainingOptimizer(optimizer, groups);
         built.SetLearningRate(config.Lr);
         return built;
     }
@@ -58,7 +58,7 @@ public static class OptimizerFactory
         ArgumentNullException.ThrowIfNull(config);
         var kinds = new Dictionary<string, List<(string Name, Parameter Parameter)>>
         {
-            ["regular"] = [], ["bias"] = [], ["norm"] = [], ["quantizer"] = [],
+            [ParameterGroup.Regular] = [], [ParameterGroup.Bias] = [], [ParameterGroup.Norm] = [], [ParameterGroup.Quantizer] = [],
         };
         var seen = new HashSet<IntPtr>();
         foreach ((string prefix, nn.Module owner) in Modules(model))
@@ -77,7 +77,10 @@ public static class OptimizerFactory
 
         ParamwiseConfig p = config.ParamwiseCfg;
         (string Kind, double Lr, double Decay)[] multipliers =
-            [("regular", 1, 1), ("bias", 1, p.BiasDecayMult), ("norm", 1, p.NormDecayMult), ("quantizer", p.QuantizerLrMult, p.QuantizerDecayMult)];
+        [
+            (ParameterGroup.Regular, 1, 1), (ParameterGroup.Bias, 1, p.BiasDecayMult), (ParameterGroup.Norm, 1, p.NormDecayMult),
+            (ParameterGroup.Quantizer, p.QuantizerLrMult, p.QuantizerDecayMult),
+        ];
         return multipliers
             .Where(m => kinds[m.Kind].Count > 0)
             .Select(m => new ParameterGroup(m.Kind, [.. kinds[m.Kind].Select(e => e.Name)], [.. kinds[m.Kind].Select(e => e.Parameter)], m.Lr, m.Decay))
@@ -95,10 +98,10 @@ public static class OptimizerFactory
 
     private static string KindOf(nn.Module owner, string local) => owner switch
     {
-        IQuantizer => "quantizer",
-        BatchNorm1d or BatchNorm2d or BatchNorm3d or GroupNorm or LayerNorm or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d => "norm",
-        _ when local == "bias" => "bias",
-        _ => "regular",
+        IQuantizer => ParameterGroup.Quantizer,
+        BatchNorm1d or BatchNorm2d or BatchNorm3d or GroupNorm or LayerNorm or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d => ParameterGroup.Norm,
+        _ when local == "bias" => ParameterGroup.Bias,
+        _ => ParameterGroup.Regular,
     };
 
     private static void Validate(OptimizerConfig config, string type)

@@ -9,4 +9,17 @@ namespace QQuant.Training;
 /// <param name="LrMult">The learning-rate multiplier the trainer applies at every iteration.</param>
 /// <param name="DecayMult">The weight-decay multiplier, applied when the optimizer is built.</param>
 public sealed record ParameterGroup(
-    string Kind, IReadOnlyList<string> Names, IReadOnlyList<Parameter> Parameters, double LrMult, double DecayMult);
+    string Kind, IReadOnlyList<string> Names, IReadOnlyList<Parameter> Parameters, double LrMult, double DecayMult)
+{
+    /// <summary>The kind of the weights of ordinary layers.</summary>
+    public const string Regular = "regular";
+
+    /// <summary>The kind of the biases of ordinary layers.</summary>
+    public const string Bias = "bias";
+
+    /// <summary>The kind of the weights and biases of normalisation layers.</summary>
+    public const string Norm = "norm";
+
+    /// <summary>The kind of the parameters of quantizer modules.</summary>
+    public const string Quantizer = "quantizer";
+}

@@ -40,7 +40,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         Check(options.EvaluationInterval >= 0, "evaluation:interval", $"must be 0 (never) or more, got {options.EvaluationInterval}.");
         Check(options.GradClip is null || options.GradClip.MaxNorm > 0, "optimizerConfig:gradClip:maxNorm", $"must be positive, got {options.GradClip?.MaxNorm}.");
         Check(task.IterationsPerEpoch >= 1, "data", "the training data gives no batch per epoch.");
-        _quantizerParameters = QuantizerParameterNames(task.Model);
+        _quantizerParameters = optimizer.Groups.Where(g => g.Kind == ParameterGroup.Quantizer)
+            .SelectMany(g => g.Names).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>The number of finished epochs (the next epoch to run, 0-based).</summary>
@@ -212,8 +213,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         int others = 0;
         using (no_grad())
         {
-            var byName = _task.Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-            foreach ((string name, TorchSharp.Modules.Parameter parameter) in byName)
+            foreach ((string name, TorchSharp.Modules.Parameter parameter) in _task.Model.named_parameters())
             {
                 if (parameter.isfinite().all().item<bool>())
                 {
@@ -245,12 +245,6 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             + "Lower the learning rate (or the quantizer lr multiplier), clip gradients (optimizerConfig.gradClip), or check the data.",
             epoch, inner, quantizers);
     }
-
-    private static HashSet<string> QuantizerParameterNames(nn.Module model) =>
-        model.named_modules()
-            .Where(m => m.module is IQuantizer)
-            .SelectMany(m => m.module.named_parameters().Select(p => $"{m.name}.{p.name}"))
-            .ToHashSet(StringComparer.Ordinal);
 
     private static void Check(bool condition, string key, string message)
     {

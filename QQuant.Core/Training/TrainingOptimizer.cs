@@ -6,18 +6,14 @@ namespace QQuant.Training;
 public sealed class TrainingOptimizer : IDisposable
 {
     /// <summary>Wraps <paramref name="optimizer"/>, whose parameter groups are <paramref name="groups"/> in the same order.</summary>
-    public TrainingOptimizer(optim.Optimizer optimizer, double baseLr, IReadOnlyList<ParameterGroup> groups)
+    public TrainingOptimizer(optim.Optimizer optimizer, IReadOnlyList<ParameterGroup> groups)
     {
         Optimizer = optimizer;
-        BaseLr = baseLr;
         Groups = groups;
     }
 
     /// <summary>The TorchSharp optimizer.</summary>
     public optim.Optimizer Optimizer { get; }
-
-    /// <summary>The configured base learning rate.</summary>
-    public double BaseLr { get; }
 
     /// <summary>The groups, in the optimizer's order.</summary>
     public IReadOnlyList<ParameterGroup> Groups { get; }

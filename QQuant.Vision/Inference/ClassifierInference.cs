@@ -62,11 +62,7 @@ public sealed class ClassifierInference : IDisposable
         using var scope = NewDisposeScope();
         using Batch batch = loader.Epoch(0).Single();
         using IDisposable noGrad = no_grad();
-        Tensor probabilities = nn.functional.softmax(Model.call(batch.Images), 1);
-        (Tensor scores, Tensor labels) = probabilities.max(1);
-        float[] score = scores.to(float32).cpu().data<float>().ToArray();
-        long[] label = labels.cpu().data<long>().ToArray();
-        return [.. label.Select((l, i) => new Prediction((int)l, score[i], Classes[(int)l]))];
+        return Prediction.FromLogits(Model.call(batch.Images), Classes);
     }
 
     private static Image Copy(Image image) => image is Image<L8> grey ? grey.Clone() : image.CloneAs<Rgb24>();

@@ -58,14 +58,12 @@ public sealed class ClassifierEvaluator : IEvaluator
                 {
                     Tensor logits = classifier.call(batch.Images);
                     OnBatch?.Invoke(logits);
-                    int classes = (int)logits.shape[1];
-                    int largest = Math.Min(_topK.Max(), classes);
                     // Ground truth comes from the dataset, as the reference's evaluate does: a test pipeline need not collect labels.
                     Tensor labels = tensor(batch.Indices.Select(i => (long)_loader.Dataset.LabelOf(i)).ToArray(), device: logits.device);
-                    Tensor hits = logits.topk(largest, dim: 1).indexes.eq(labels.unsqueeze(1));
+                    long[] hits = TopKAccuracy.Correct(logits, labels, _topK);
                     for (int i = 0; i < _topK.Count; i++)
                     {
-                        correct[i] += hits.narrow(1, 0, Math.Min(_topK[i], largest)).any(1).sum().item<long>();
+                        correct[i] += hits[i];
                     }
 
                     count += batch.Count;

@@ -47,19 +47,10 @@ public sealed class ClassifierTester
             var predictions = new List<Prediction>();
             var evaluator = new ClassifierEvaluator(loader, settings.Evaluation.Topk)
             {
-                OnBatch = keepPredictions ? logits => Collect(logits, dataset.Classes, predictions) : null,
+                OnBatch = keepPredictions ? logits => predictions.AddRange(Prediction.FromLogits(logits, dataset.Classes)) : null,
             };
             IReadOnlyList<KeyValuePair<string, double>> metrics = evaluator.Evaluate(model);
             return new TestResult(metrics, dataset.Count, predictions);
         }
-    }
-
-    private static void Collect(Tensor logits, IReadOnlyList<string> classes, List<Prediction> predictions)
-    {
-        using var scope = NewDisposeScope();
-        (Tensor scores, Tensor labels) = nn.functional.softmax(logits, 1).max(1);
-        float[] score = scores.to(float32).cpu().data<float>().ToArray();
-        long[] label = labels.cpu().data<long>().ToArray();
-        predictions.AddRange(label.Select((l, i) => new Prediction((int)l, score[i], classes[(int)l])));
     }
 }

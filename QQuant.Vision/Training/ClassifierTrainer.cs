@@ -14,6 +14,8 @@ namespace QQuant.Vision;
 /// </summary>
 public sealed class ClassifierTrainer
 {
+    private const string QuantTransformerKey = "quantTransformer";
+
     private readonly ComponentRegistry _components;
     private readonly ClassifierFactory _factory;
 
@@ -60,7 +62,8 @@ public sealed class ClassifierTrainer
         {
             log.Info($"Start running, host: {Environment.UserName}@{Environment.MachineName}, work_dir: {workDir}");
             log.Info($"Environment info:\n{TorchEnvironment.Describe()}");
-            log.Info($"Config:\n{config.ToJson()}");
+            string configText = config.ToJson();
+            log.Info($"Config:\n{configText}");
             log.Info($"Set random seed to {seed}, deterministic: {deterministic}");
             if (deterministic && device.type == DeviceType.CUDA)
             {
@@ -115,9 +118,8 @@ public sealed class ClassifierTrainer
                 Meta = new CheckpointMeta
                 {
                     Classes = train.Classes,
-                    Config = config.ToJson(),
-                    Policy = overrides.Policy?.ToString()
-                             ?? config.Root.FirstOrDefault(p => IsQuantTransformer(p.Key)).Value?.ToJsonString(),
+                    Config = configText,
+                    Policy = overrides.Policy?.ToString() ?? config.Section(QuantTransformerKey)?.ToJsonString(),
                 },
             };
             var trainer = new Trainer<Batch>(new ClassificationTask(model, loader), optimizer, schedule, options, log, evaluator);
@@ -153,7 +155,7 @@ public sealed class ClassifierTrainer
                 return _factory.Build(config.ToConfiguration());
             }
 
-            if (config.Root.Any(p => IsQuantTransformer(p.Key)))
+            if (config.Section(QuantTransformerKey) is not null)
             {
                 throw new QQuantException($"'{config.Path}' has a quantTransformer section and a policy was given too: use one of them.");
             }
@@ -209,8 +211,6 @@ public sealed class ClassifierTrainer
         }
     }
 
-    private static bool IsQuantTransformer(string key) =>
-        key.Replace("_", "", StringComparison.Ordinal).Equals("quantTransformer", StringComparison.OrdinalIgnoreCase);
 
     private static ImageDataset Limit(ImageDataset dataset, int? count) => count is { } n ? new DatasetSlice(dataset, n) : dataset;
 

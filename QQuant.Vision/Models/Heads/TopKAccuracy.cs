@@ -17,28 +17,32 @@ public static class TopKAccuracy
                 $"Accuracy takes logits [N, classes] and labels [N], got [{string.Join(", ", logits.shape)}] and [{string.Join(", ", labels.shape)}].");
         }
 
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
         long count = logits.shape[0];
-        if (count == 0)
+        long[] correct = Correct(logits, labels, topK);
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (int i = 0; i < topK.Count; i++)
         {
-            foreach (int k in topK)
-            {
-                result[$"accuracy_top-{k}"] = 0;
-            }
-
-            return result;
-        }
-
-        using var scope = NewDisposeScope();
-        int largest = topK.Max();
-        Tensor predicted = logits.detach().topk(Math.Min(largest, (int)logits.shape[1]), dim: 1).indexes;
-        Tensor hits = predicted.eq(labels.unsqueeze(1).to(predicted.dtype));
-        foreach (int k in topK)
-        {
-            long correct = hits.narrow(1, 0, Math.Min(k, (int)hits.shape[1])).any(1).sum().item<long>();
-            result[$"accuracy_top-{k}"] = 100.0 * correct / count;
+            result[$"accuracy_top-{topK[i]}"] = count == 0 ? 0 : 100.0 * correct[i] / count;
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// For each k in <paramref name="topK"/>, how many rows of <paramref name="logits"/> <c>[N, classes]</c> have their
+    /// label (<paramref name="labels"/> <c>[N]</c>) among the k largest values.
+    /// </summary>
+    public static long[] Correct(Tensor logits, Tensor labels, IReadOnlyList<int> topK)
+    {
+        if (logits.shape[0] == 0)
+        {
+            return new long[topK.Count];
+        }
+
+        using var scope = NewDisposeScope();
+        int largest = Math.Min(topK.Max(), (int)logits.shape[1]);
+        Tensor predicted = logits.detach().topk(largest, dim: 1).indexes;
+        Tensor hits = predicted.eq(labels.unsqueeze(1).to(predicted.dtype));
+        return [.. topK.Select(k => hits.narrow(1, 0, Math.Min(k, largest)).any(1).sum().item<long>())];
     }
 }
