@@ -76,9 +76,12 @@ public sealed class QuantPolicy : IEquatable<QuantPolicy>
     public static QuantPolicy FromConfiguration(IConfiguration section, QuantLayerRegistry registry) =>
         QuantPolicyBinder.Bind(section, registry, section is IConfigurationSection s ? $"'{s.Path}'" : "the configuration");
 
-    /// <summary>Reads the policy from the section <paramref name="sectionKey"/> of a JSON file.</summary>
-    /// <exception cref="QuantConfigurationException">The file is missing or not JSON, or the section does not bind;
-    /// the message names the file.</exception>
+    /// <summary>
+    /// Reads the policy from the section <paramref name="sectionKey"/> of a JSON config file, after resolving its
+    /// <c>_base_</c> files as training does (<see cref="ConfigDocument.Load"/>).
+    /// </summary>
+    /// <exception cref="QuantConfigurationException">The file or one of its bases is missing or not JSON, or the
+    /// section does not bind; the message names the file.</exception>
     public static QuantPolicy FromJsonFile(string path, QuantLayerRegistry registry, string sectionKey = "quantTransformer")
     {
         string fullPath = Path.GetFullPath(path);
@@ -86,9 +89,9 @@ public sealed class QuantPolicy : IEquatable<QuantPolicy>
         IConfigurationRoot root;
         try
         {
-            root = new ConfigurationBuilder().AddJsonFile(fullPath, optional: false).Build();
+            root = ConfigDocument.Load(fullPath).ToConfiguration();
         }
-        catch (Exception e) when (e is FileNotFoundException or FormatException or InvalidDataException)
+        catch (ConfigFileException e)
         {
             throw new QuantConfigurationException(where, [e.Message]);
         }

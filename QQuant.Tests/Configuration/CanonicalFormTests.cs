@@ -156,6 +156,18 @@ public class CanonicalFormTests
         Assert.Equal(Fluent(), bound);
     }
 
+    [Fact]
+    public void A_json_file_takes_its_policy_from_its_base_files()
+    {
+        using var folder = new TemporaryFolder("qquant-config-");
+        folder.Write("base.json", System.Text.Encoding.UTF8.GetBytes(Canonical));
+        string path = folder.Write("child.json", System.Text.Encoding.UTF8.GetBytes("""{ "_base_": ["base.json"], "totalEpochs": 3 }"""));
+
+        QuantPolicy bound = QuantPolicy.FromJsonFile(path, Registry());
+
+        Assert.Equal(Fluent(), bound);
+    }
+
     /// <summary>
     /// An empty list of exceptions means "no exceptions". The JSON provider stores an empty array as the key with an
     /// empty value, which the binder currently reads as one empty module name.
