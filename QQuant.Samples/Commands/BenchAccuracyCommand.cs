@@ -12,8 +12,7 @@ namespace QQuant.Samples.Commands;
 /// <c>qquant bench accuracy [--quick] [--json f]</c>: trains the float CifarResNet-20 on Fashion-MNIST from the shipped
 /// config, then QAT-fine-tunes from that checkpoint with every method at 4w4f and LSQ, LSQ+, DSQ, APoT at 2w2f (first
 /// conv and fc 8-bit), and prints a Markdown table of top-1 accuracy and its drop against float. The full run (12 float
-/// epochs and 1 QAT epoch per method by default, to stay within two hours on two cores) checks
-/// the accuracy targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method trains to the end
+/// epochs, and each method's config's own QAT epochs, to stay within two hours on two cores) checks the accuracy targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method trains to the end
 /// and that float and LSQ 4w4f end far above chance.
 /// </summary>
 internal static class BenchAccuracyCommand
@@ -50,7 +49,7 @@ internal static class BenchAccuracyCommand
             Description = "Fashion-MNIST's IDX folder (default: /usr/share/datasets/fashion-mnist; with --quick the shipped subset).",
         };
         var floatEpochs = new Option<int?>("--float-epochs") { Description = "Float epochs (default: 12, --quick 3)." };
-        var qatEpochs = new Option<int?>("--qat-epochs") { Description = "QAT epochs per method (default: 1, --quick 1)." };
+        var qatEpochs = new Option<int?>("--qat-epochs") { Description = "QAT epochs for every method (default: each config's totalEpochs, --quick 1)." };
         var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
         var verbose = CliErrors.VerboseOption();
         var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
@@ -62,7 +61,7 @@ internal static class BenchAccuracyCommand
             bool isQuick = parsed.GetValue(quick);
             string root = parsed.GetValue(dataRoot)?.FullName
                           ?? (isQuick ? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset") : "/usr/share/datasets/fashion-mnist");
-            var epochs = (Float: parsed.GetValue(floatEpochs) ?? (isQuick ? 3 : 12), Qat: parsed.GetValue(qatEpochs) ?? 1);
+            var epochs = (Float: parsed.GetValue(floatEpochs) ?? (isQuick ? 3 : 12), Qat: parsed.GetValue(qatEpochs) ?? (isQuick ? 1 : null));
             if (epochs.Float < 1 || epochs.Qat < 1)
             {
                 throw new QQuantException("--float-epochs and --qat-epochs must be at least 1.");
@@ -73,7 +72,7 @@ internal static class BenchAccuracyCommand
         return command;
     }
 
-    private static int Run(TextWriter output, TextWriter error, bool quick, string dataRoot, (int Float, int Qat) epochs, string workDir, FileInfo? json)
+    private static int Run(TextWriter output, TextWriter error, bool quick, string dataRoot, (int Float, int? Qat) epochs, string workDir, FileInfo? json)
     {
         if (!File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte.gz")) && !File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte")))
         {
@@ -91,11 +90,12 @@ internal static class BenchAccuracyCommand
         {
             string config = Path.Combine(AppContext.BaseDirectory, "configs", run.Config);
             string name = Path.GetFileNameWithoutExtension(config);
-            List<string> options =
-            [
-                $"data.train.dataPrefix={dataRoot}", $"data.val.dataPrefix={dataRoot}", $"data.test.dataPrefix={dataRoot}",
-                $"totalEpochs={(run.Method == "float" ? epochs.Float : epochs.Qat)}",
-            ];
+            List<string> options = [$"data.train.dataPrefix={dataRoot}", $"data.val.dataPrefix={dataRoot}", $"data.test.dataPrefix={dataRoot}"];
+            if ((run.Method == "float" ? epochs.Float : epochs.Qat) is { } totalEpochs)
+            {
+                options.Add($"totalEpochs={totalEpochs}");
+            }
+
             if (quick)
             {
                 options.Add("logConfig.interval=4");

@@ -33,7 +33,7 @@ public partial class ConfigTreeTests
     {
         ["res50"] = ("ResNet", "ImageNet", "backbone.conv1", "checkpoints/resnet50_float.pth", "imagenet_qat_cos100e.json", "imagenet_float_step100e.json"),
         ["mbv2"] = ("MobileNetV2", "ImageNet", "backbone.conv1.conv", "checkpoints/mobilenet_v2_float.pth", "imagenet_qat_cos100e.json", "imagenet_float_step100e.json"),
-        ["cres20"] = ("CifarResNet", "FashionMNIST", "backbone.conv1", "work_dirs/config1_cres20_float_m1_128_32w32f/latest.ckpt", "fashion_qat_cos3e.json", "fashion_float_cos15e.json"),
+        ["cres20"] = ("CifarResNet", "FashionMNIST", "backbone.conv1", "work_dirs/config1_cres20_float_m1_128_32w32f/latest.ckpt", "fashion_qat_cos1e.json", "fashion_float_cos15e.json"),
     };
 
     /// <summary>The files the documentation and the tutorial name; each must exist.</summary>
