@@ -1,0 +1,106 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant.Analysis;
+
+/// <summary>
+/// Per-layer sensitivity of a quantized model: for each quantized layer, the float model with only that layer
+/// quantized, and the quantized model with only that layer float. A layer is swapped by a forward hook that returns
+/// its twin's output on the same input, so no model is changed; "float" is the float model's layer (its weights),
+/// "quantized" the quantized model's.
+/// </summary>
+public static class SensitivityAnalysis
+{
+    /// <summary>
+    /// Scores both models and every one-layer variant on <paramref name="inputs"/> (batches on the models' device),
+    /// in evaluation mode without gradients; both models are left in the mode they were in.
+    /// </summary>
+    /// <param name="floatModel">The float model.</param>
+    /// <param name="quantizedModel">Its quantized twin.</param>
+    /// <param name="inputs">The batches.</param>
+    /// <param name="labels">One class-index tensor per batch for top-1 accuracy, or null to rank by KL divergence only.</param>
+    /// <exception cref="ModelAnalysisException">No batches, labels that do not match the batches, or no layer in common.</exception>
+    public static SensitivityResult Measure(
+        nn.Module<Tensor, Tensor> floatModel,
+        nn.Module<Tensor, Tensor> quantizedModel,
+        IReadOnlyList<Tensor> inputs,
+        IReadOnlyList<Tensor>? labels = null)
+    {
+        ArgumentNullException.ThrowIfNull(floatModel);
+        ArgumentNullException.ThrowIfNull(quantizedModel);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0 || (labels is not null && labels.Count != inputs.Count))
+        {
+            throw new ModelAnalysisException(
+                $"Sensitivity needs at least one input batch and, when labels are given, one label tensor per batch; got {inputs.Count} batches and {labels?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} label tensors.");
+        }
+
+        IReadOnlyList<LayerPair> pairs = LayerPair.Match(floatModel, quantizedModel);
+        (bool floatTraining, bool quantizedTraining) = (floatModel.training, quantizedModel.training);
+        floatModel.eval();
+        quantizedModel.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            Tensor[] reference = [.. inputs.Select(x => floatModel.call(x).to(float64).log_softmax(1))];
+            SensitivityScore Score(nn.Module<Tensor, Tensor> model) => Measure(model, inputs, labels, reference);
+
+            var layers = new List<LayerSensitivity>();
+            foreach (LayerPair pair in pairs)
+            {
+                SensitivityScore alone, allBut;
+                using (Swap(pair.Float, pair.Quantized))
+                {
+                    alone = Score(floatModel);
+                }
+
+                using (Swap(pair.Quantized, pair.Float))
+                {
+                    allBut = Score(quantizedModel);
+                }
+
+                layers.Add(new LayerSensitivity(pair.Name, alone, allBut));
+            }
+
+            IEnumerable<LayerSensitivity> sorted = labels is null
+                ? layers.OrderByDescending(l => l.OnlyThisQuantized.KlBits)
+                : layers.OrderBy(l => l.OnlyThisQuantized.Top1).ThenByDescending(l => l.OnlyThisQuantized.KlBits);
+            return new SensitivityResult(Score(floatModel), Score(quantizedModel), [.. sorted]);
+        }
+        finally
+        {
+            floatModel.train(floatTraining);
+            quantizedModel.train(quantizedTraining);
+        }
+    }
+
+    private static SensitivityScore Measure(nn.Module<Tensor, Tensor> model, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor>? labels, Tensor[] reference)
+    {
+        long samples = 0, correct = 0;
+        double klNats = 0;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            Tensor q = model.call(inputs[i]).to(float64).log_softmax(1);
+            Tensor p = reference[i];
+            klNats += (p.exp() * (p - q)).sum().item<double>();
+            samples += q.shape[0];
+            if (labels is not null)
+            {
+                correct += q.argmax(1).eq(labels[i].to(q.device)).sum().item<long>();
+            }
+        }
+
+        return new SensitivityScore(labels is null ? double.NaN : 100.0 * correct / samples, klNats / samples / Math.Log(2));
+    }
+
+    /// <summary>Until disposed, <paramref name="module"/> returns what <paramref name="replacement"/> computes from its input.</summary>
+    private static HookRemoval Swap(nn.Module<Tensor, Tensor> module, nn.Module<Tensor, Tensor> replacement) =>
+        new(module.register_forward_hook((_, input, _) => replacement.call(input)).remove);
+
+    private sealed class HookRemoval(Action remove) : IDisposable
+    {
+        public void Dispose() => remove();
+    }
+}
