@@ -48,6 +48,24 @@ public sealed class ClassifierInference : IDisposable
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<Image> images) =>
         Run(new InferenceDataset(images.Select(i => (Func<Sample>)(() => new Sample { Image = Copy(i) })).ToList(), _pipelineForImages, Classes));
 
+    /// <summary>
+    /// The image files through the test pipeline as one batch on <see cref="Device"/>, exactly what
+    /// <see cref="Predict(IReadOnlyList{string})"/> feeds the model; the caller owns the tensor.
+    /// </summary>
+    public Tensor Preprocess(IReadOnlyList<string> imagePaths)
+    {
+        ArgumentNullException.ThrowIfNull(imagePaths);
+        if (imagePaths.Count == 0)
+        {
+            throw new ArgumentException("There is no image to preprocess.", nameof(imagePaths));
+        }
+
+        var inputs = new InferenceDataset(imagePaths.Select(p => (Func<Sample>)(() => new Sample { FileName = p })).ToList(), _pipeline, Classes);
+        var loader = new DataLoader(inputs, new DataLoaderOptions { BatchSize = inputs.Count, Device = Device });
+        using Batch batch = loader.Epoch(0).Single();
+        return batch.Images.clone();
+    }
+
     /// <summary>Disposes the model.</summary>
     public void Dispose() => Model.Dispose();
 
