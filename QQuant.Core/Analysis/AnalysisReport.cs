@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace QQuant.Analysis;
 
 /// <summary>Everything a model analysis found, with what was analysed: the content of the report's JSON file.</summary>
@@ -9,7 +11,7 @@ namespace QQuant.Analysis;
 /// <param name="Comparison">The layer-by-layer and whole-model comparison.</param>
 /// <param name="Sensitivity">Per-layer sensitivity, when it was measured.</param>
 public sealed record AnalysisReport(
-    string QQuantVersion,
+    [property: JsonPropertyName("qquantVersion")] string QQuantVersion,
     DateTimeOffset Created,
     string FloatModel,
     string QuantizedModel,

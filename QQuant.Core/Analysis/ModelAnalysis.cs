@@ -29,12 +29,8 @@ public static class ModelAnalysis
         ArgumentNullException.ThrowIfNull(quantizedModel);
         ArgumentNullException.ThrowIfNull(batches);
         IReadOnlyList<LayerPair> pairs = LayerPair.Match(floatModel, quantizedModel);
-        (bool floatTraining, bool quantizedTraining) = (floatModel.training, quantizedModel.training);
-        floatModel.eval();
-        quantizedModel.eval();
-        try
+        using (new EvaluationScope(floatModel, quantizedModel))
         {
-            using var noGrad = no_grad();
             var outputs = new OutputAccumulator();
             List<LayerAnalysis>? layers = null;
             foreach (Tensor batch in batches)
@@ -56,11 +52,6 @@ public static class ModelAnalysis
             }
 
             return new ModelAnalysisResult(layers, outputs.Result(), Sizes(floatModel, quantizedModel));
-        }
-        finally
-        {
-            floatModel.train(floatTraining);
-            quantizedModel.train(quantizedTraining);
         }
     }
 

@@ -36,12 +36,8 @@ public static class SensitivityAnalysis
         }
 
         IReadOnlyList<LayerPair> pairs = LayerPair.Match(floatModel, quantizedModel);
-        (bool floatTraining, bool quantizedTraining) = (floatModel.training, quantizedModel.training);
-        floatModel.eval();
-        quantizedModel.eval();
-        try
+        using (new EvaluationScope(floatModel, quantizedModel))
         {
-            using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             Tensor[] reference = [.. inputs.Select(x => floatModel.call(x).to(float64).log_softmax(1))];
             SensitivityScore Score(nn.Module<Tensor, Tensor> model) => Measure(model, inputs, labels, reference);
@@ -67,11 +63,6 @@ public static class SensitivityAnalysis
                 ? layers.OrderByDescending(l => l.OnlyThisQuantized.KlBits)
                 : layers.OrderBy(l => l.OnlyThisQuantized.Top1).ThenByDescending(l => l.OnlyThisQuantized.KlBits);
             return new SensitivityResult(Score(floatModel), Score(quantizedModel), [.. sorted]);
-        }
-        finally
-        {
-            floatModel.train(floatTraining);
-            quantizedModel.train(quantizedTraining);
         }
     }
 

@@ -12,8 +12,9 @@ namespace QQuant.Samples.Commands;
 /// <c>qquant bench accuracy [--quick] [--json f]</c>: trains the float CifarResNet-20 on Fashion-MNIST from the shipped
 /// config, then QAT-fine-tunes from that checkpoint with every method at 4w4f and LSQ, LSQ+, DSQ, APoT at 2w2f (first
 /// conv and fc 8-bit), and prints a Markdown table of top-1 accuracy and its drop against float. The full run (12 float
-/// epochs, and each method's config's own QAT epochs, to stay within two hours on two cores) checks the accuracy targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method trains to the end
-/// and that float and LSQ 4w4f end far above chance.
+/// epochs, and each method's config's own QAT epochs, to stay within two hours on two cores) checks the accuracy
+/// targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method trains to the end and that
+/// float and LSQ 4w4f end far above chance.
 /// </summary>
 internal static class BenchAccuracyCommand
 {

@@ -10,13 +10,8 @@ public sealed class AnalysisJsonTests
 {
     internal static AnalysisReport SmallReport(bool withSensitivity = true)
     {
-        Sequential floatNet = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 3));
-        Sequential quantized = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 3));
-        quantized.load_state_dict(floatNet.state_dict());
-        quantized.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 4).For<Linear>().Use<LSQLinear>(w: 4, a: 4));
-        using var generator = new Generator(11);
-        using Tensor x = randn(new long[] { 4, 1, 8, 8 }, generator: generator);
-        QuantCalibration.Calibrate(quantized, [x]);
+        using Tensor x = AnalysisTestModels.Images(11, count: 4);
+        (Sequential floatNet, Sequential quantized) = AnalysisTestModels.Pair(11, x);
         ModelAnalysisResult comparison = ModelAnalysis.Compare(floatNet, quantized, [x]);
         SensitivityResult? sensitivity = withSensitivity ? SensitivityAnalysis.Measure(floatNet, quantized, [x]) : null;
         return new AnalysisReport("1.2.3", new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), "float.json + float.ckpt", "lsq.json + lsq.ckpt", "x.png", comparison, sensitivity);
@@ -50,6 +45,30 @@ public sealed class AnalysisJsonTests
         Assert.Equal(double.PositiveInfinity, read.Comparison.Layers[0].Input.FloatVsLatent.SqnrDb);
         Assert.Null(read.Sensitivity);
         Assert.Contains("\"top1Agreement\": ", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_json_has_the_keys_the_readme_documents()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(AnalysisJson.Write(SmallReport()));
+        System.Text.Json.JsonElement root = document.RootElement;
+        static string[] Keys(System.Text.Json.JsonElement e) => [.. e.EnumerateObject().Select(p => p.Name)];
+
+        Assert.Equal(["qquantVersion", "created", "floatModel", "quantizedModel", "inputs", "comparison", "sensitivity"], Keys(root));
+        System.Text.Json.JsonElement comparison = root.GetProperty("comparison");
+        Assert.Equal(["layers", "outputs", "size"], Keys(comparison));
+        System.Text.Json.JsonElement layer = comparison.GetProperty("layers")[0];
+        Assert.Equal(["name", "floatType", "quantizedType", "weightBits", "inputBits", "weight", "input", "quantizerState"], Keys(layer));
+        Assert.Equal(["float", "latent", "quantized", "floatVsLatent", "latentVsQuantized", "clippedShare"], Keys(layer.GetProperty("weight")));
+        Assert.Equal(["min", "max", "shares"], Keys(layer.GetProperty("weight").GetProperty("float")));
+        Assert.Equal(["cosine", "pearson", "klBits", "sqnrDb", "mse"], Keys(layer.GetProperty("input").GetProperty("latentVsQuantized")));
+        Assert.Equal(["samples", "top1Agreement", "softmaxKlBits"], Keys(comparison.GetProperty("outputs")));
+        Assert.Equal(["float32Bytes", "quantizedBytes", "compressionRatio"], Keys(comparison.GetProperty("size")));
+        System.Text.Json.JsonElement sensitivity = root.GetProperty("sensitivity");
+        Assert.Equal(["float", "quantized", "layers"], Keys(sensitivity));
+        Assert.Equal(["name", "onlyThisQuantized", "allButThisQuantized"], Keys(sensitivity.GetProperty("layers")[0]));
+        Assert.Equal(["top1", "klBits"], Keys(sensitivity.GetProperty("float")));
+        Assert.Equal("1.2.3", root.GetProperty("qquantVersion").GetString());
     }
 
     [Fact]

@@ -8,36 +8,11 @@ namespace QQuant.Tests.Analysis;
 
 public sealed class ModelAnalysisTests
 {
-    /// <summary>Conv2d(1, 4, 3) → ReLU → Flatten → Linear(144, 3), seeded; module names 0, 1, 2, 3.</summary>
-    private static Sequential Net(ulong seed)
-    {
-        Sequential model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 3));
-        using var generator = new Generator(seed);
-        using var noGrad = no_grad();
-        foreach (Parameter p in model.parameters())
-        {
-            using Tensor values = randn(p.shape, generator: generator) * 0.3;
-            p.copy_(values);
-        }
+    private static Sequential Net(ulong seed) => AnalysisTestModels.Net(seed);
 
-        return model;
-    }
+    private static Tensor Images(ulong seed, long count = 6) => AnalysisTestModels.Images(seed, count);
 
-    private static Tensor Images(ulong seed, long count = 6)
-    {
-        using var generator = new Generator(seed);
-        return randn(new long[] { count, 1, 8, 8 }, generator: generator);
-    }
-
-    /// <summary>The float net and a twin with the same weights, LSQ 4/4 everywhere and calibrated on <paramref name="calibration"/>.</summary>
-    private static (Sequential Float, Sequential Quantized) Pair(Tensor calibration)
-    {
-        Sequential floatNet = Net(3);
-        Sequential quantized = Net(3);
-        quantized.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 4).For<Linear>().Use<LSQLinear>(w: 4, a: 4));
-        QuantCalibration.Calibrate(quantized, [calibration]);
-        return (floatNet, quantized);
-    }
+    private static (Sequential Float, Sequential Quantized) Pair(Tensor calibration) => AnalysisTestModels.Pair(3, calibration);
 
     [Fact]
     public void Every_quantized_layer_is_analysed_in_module_order_with_its_types_and_bits()

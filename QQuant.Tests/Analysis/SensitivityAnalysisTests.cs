@@ -8,34 +8,10 @@ namespace QQuant.Tests.Analysis;
 
 public sealed class SensitivityAnalysisTests
 {
-    private static Sequential Net()
-    {
-        Sequential model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(144, 3));
-        using var generator = new Generator(5);
-        using var noGrad = no_grad();
-        foreach (Parameter p in model.parameters())
-        {
-            using Tensor values = randn(p.shape, generator: generator) * 0.3;
-            p.copy_(values);
-        }
-
-        return model;
-    }
-
-    private static Tensor Images(ulong seed)
-    {
-        using var generator = new Generator(seed);
-        return randn(new long[] { 16, 1, 8, 8 }, generator: generator);
-    }
+    private static Tensor Images(ulong seed) => AnalysisTestModels.Images(seed, count: 16);
 
     /// <summary>2-bit weights and inputs, so that quantizing either layer visibly changes the outputs.</summary>
-    private static (Sequential Float, Sequential Quantized) Pair(Tensor calibration)
-    {
-        Sequential quantized = Net();
-        quantized.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 2, a: 2).For<Linear>().Use<LSQLinear>(w: 2, a: 2));
-        QuantCalibration.Calibrate(quantized, [calibration]);
-        return (Net(), quantized);
-    }
+    private static (Sequential Float, Sequential Quantized) Pair(Tensor calibration) => AnalysisTestModels.Pair(5, calibration, bits: 2);
 
     private static double KlBits(Tensor floatLogits, Tensor logits)
     {
