@@ -1,5 +1,4 @@
 using QQuant.Analysis;
-using QQuant.Quantizers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using QQuant.Analysis;
 using QQuant.Samples;
 using QQuant.Training;
 using QQuant.Tests.Training;
@@ -126,6 +127,37 @@ public class TrainTestInferCommandTests
         string[] lines = output.Trim().Split('\n');
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.Matches(@"^\{'pred_label': \d, 'pred_score': [01]\.\d+, 'pred_class': '[^']+'\}$", l.TrimEnd()));
+
+        // Model analysis, in the tutorial's positional order, then over 20 val images with options.
+        string page = Path.Combine(folder.Path, "analysis", "model_analysis.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(page)!);
+        (code, output, error) = Run("analyze", image, floatConfig, qatConfig, floatCheckpoint, CheckpointFiles.Latest(qatDir), "cpu", page);
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"^10 quantized layers; top-1 agreement (0|100)\.00 % over 1 inputs; output KL ", output);
+        Assert.Contains("most sensitive layer: ", output);
+        AnalysisReport report = AnalysisJson.Read(File.ReadAllText(Path.ChangeExtension(page, ".json")));
+        Assert.Equal("backbone.conv1", report.Comparison.Layers[0].Name);
+        Assert.Equal("head.fc", report.Comparison.Layers[^1].Name);
+        Assert.Contains("backbone.layer1.0.conv1", File.ReadAllText(page), StringComparison.Ordinal);
+
+        string dataPage = Path.Combine(folder.Path, "val_analysis.html");
+        (code, output, error) = Run("analyze", "--config-float", floatConfig, "--config-int", qatConfig, "--checkpoint-float", floatCheckpoint,
+            "--checkpoint-int", CheckpointFiles.Latest(qatDir), "--data", qatConfig, "--samples", "20", "--save-path", dataPage);
+
+        Assert.True(code == 0, error);
+        report = AnalysisJson.Read(File.ReadAllText(Path.ChangeExtension(dataPage, ".json")));
+        Assert.Equal(20, report.Comparison.Outputs.Samples);
+        Assert.Equal(report.Comparison.Layers.Count, report.Sensitivity!.Layers.Count);
+        Assert.InRange(report.Sensitivity.Quantized.Top1, 0, 100);
+        Assert.Contains("most sensitive layer: ", output);
+        Assert.Contains("top-1 ", output.Split("most sensitive layer: ")[1], StringComparison.Ordinal);
+
+        // The float checkpoint has no quantizer state, so it does not fit the quantized config.
+        (code, _, error) = Run("analyze", image, floatConfig, qatConfig, floatCheckpoint, floatCheckpoint);
+        Assert.Equal(1, code);
+        Assert.Contains("quantizer", error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", error);
     }
 
     [Fact]
@@ -163,12 +195,21 @@ public class TrainTestInferCommandTests
         (code, _, error) = Run("test", config, Path.Combine(folder.Path, "none.ckpt"));
         Assert.Equal(1, code);
         Assert.Contains("none.ckpt", error);
+
+        (code, _, error) = Run("analyze", Path.Combine(folder.Path, "x.png"), config, config, Path.Combine(folder.Path, "f.ckpt"), Path.Combine(folder.Path, "q.ckpt"));
+        Assert.Equal(1, code);
+        Assert.Contains("f.ckpt' does not exist", error);
+
+        (code, _, error) = Run("analyze", "--config-float", config);
+        Assert.Equal(1, code);
+        Assert.Contains("missing --config-int (or positional argument 3), --checkpoint-float (4), --checkpoint-int (5)", error);
     }
 
     [Theory]
     [InlineData("train")]
     [InlineData("test")]
     [InlineData("infer")]
+    [InlineData("analyze")]
     [InlineData("quickstart")]
     [InlineData("bench", "accuracy")]
     public void Every_command_has_help(params string[] command)

@@ -53,7 +53,10 @@ public static class AnalysisHtml
             body.Add(new XElement("h2", "Sensitivity"), SensitivityTable(sensitivity));
         }
 
-        body.Add(new XElement("h2", "Similarity by layer"), SimilarityCharts(c.Layers));
+        body.Add(
+            new XElement("h2", "Similarity by layer"),
+            new XElement("p", new XAttribute("class", "note"), "x: the layer's number in the table; a dot's tooltip names the layer."),
+            SimilarityCharts(c.Layers));
         body.Add(new XElement("h2", "Distributions"), Distributions(c.Layers));
         var html = new XElement("html", new XAttribute("lang", "en"),
             new XElement("head",
@@ -121,7 +124,7 @@ public static class AnalysisHtml
                     new("Float↔Latent", FloatColour, [.. layers.Select((l, i) => ((double)i, value(pick(l).FloatVsLatent)))]),
                     new("Latent↔Quantized", QuantizedColour, [.. layers.Select((l, i) => ((double)i, value(pick(l).LatentVsQuantized)))]),
                 ];
-                charts.Add(SvgLineChart.Render($"{tensor} {metric}", series, 460, 300, names));
+                charts.Add(SvgLineChart.Render($"{tensor} {metric}", series, 460, 240, names));
             }
         }
 
@@ -143,9 +146,9 @@ public static class AnalysisHtml
     private static XElement Distribution(string title, TensorAnalysis t) =>
         SvgLineChart.Render(title,
         [
-            new ChartSeries("float model", FloatColour, Coarse(t.Float)),
-            new ChartSeries("latent", LatentColour, Coarse(t.Latent)),
             new ChartSeries("quantized", QuantizedColour, Coarse(t.Quantized)),
+            new ChartSeries("latent", LatentColour, Coarse(t.Latent)),
+            new ChartSeries("float model", FloatColour, Coarse(t.Float)),
         ], 460, 260);
 
     /// <summary>The distribution merged into at most <see cref="DistributionPoints"/> bins: what a chart of this width can show.</summary>

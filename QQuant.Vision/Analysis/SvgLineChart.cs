@@ -8,12 +8,15 @@ internal static class SvgLineChart
 {
     private const double Left = 56, Right = 12, Top = 26, Bottom = 40, LegendRow = 16;
 
-    /// <summary>The chart; <paramref name="xLabels"/>, when given, name the integer x positions 0, 1, ... (rotated).</summary>
-    public static XElement Render(string title, IReadOnlyList<ChartSeries> series, double width, double height, IReadOnlyList<string>? xLabels = null)
+    /// <summary>
+    /// The chart. With <paramref name="pointNames"/> the x positions are the integers 0, 1, ...: the axis numbers them
+    /// from 1 (as the layer table does), and each point is a dot whose tooltip gives its name and value.
+    /// </summary>
+    public static XElement Render(string title, IReadOnlyList<ChartSeries> series, double width, double height, IReadOnlyList<string>? pointNames = null)
     {
         double legendHeight = LegendRow * series.Count;
         double plotWidth = width - Left - Right;
-        double plotHeight = height - Top - Bottom - legendHeight - (xLabels is null ? 0 : 60);
+        double plotHeight = height - Top - Bottom - legendHeight;
         var finite = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         (double xMin, double xMax) = Span(finite.Select(p => p.X));
         (double yMin, double yMax) = Span(finite.Select(p => p.Y));
@@ -33,20 +36,20 @@ internal static class SvgLineChart
             svg.Add(
                 new XElement("line", new XAttribute("x1", F(Left)), new XAttribute("x2", F(Left + plotWidth)), new XAttribute("y1", F(Y(y))), new XAttribute("y2", F(Y(y))), new XAttribute("class", "grid")),
                 new XElement("text", new XAttribute("x", F(Left - 4)), new XAttribute("y", F(Y(y) + 4)), new XAttribute("class", "tick-y"), Number(y)));
-            if (xLabels is null)
+            if (pointNames is null)
             {
                 double x = xMin + (xMax - xMin) * i / 4;
                 svg.Add(new XElement("text", new XAttribute("x", F(X(x))), new XAttribute("y", F(Top + plotHeight + 14)), new XAttribute("class", "tick-x"), Number(x)));
             }
         }
 
-        if (xLabels is not null)
+        if (pointNames is not null)
         {
-            for (int i = 0; i < xLabels.Count; i++)
+            int step = Math.Max(1, (int)Math.Ceiling(pointNames.Count / 12.0));
+            for (int i = 0; i < pointNames.Count; i += step)
             {
-                double x = X(i), y = Top + plotHeight + 8;
-                svg.Add(new XElement("text", new XAttribute("x", F(x)), new XAttribute("y", F(y)), new XAttribute("class", "tick-name"),
-                    new XAttribute("transform", $"rotate(60 {F(x)} {F(y)})"), xLabels[i]));
+                svg.Add(new XElement("text", new XAttribute("x", F(X(i))), new XAttribute("y", F(Top + plotHeight + 14)), new XAttribute("class", "tick-x"),
+                    (i + 1).ToString(CultureInfo.InvariantCulture)));
             }
         }
 
@@ -57,11 +60,12 @@ internal static class SvgLineChart
                 svg.Add(new XElement("polyline", new XAttribute("points", points), new XAttribute("stroke", s.Colour), new XAttribute("class", "line")));
             }
 
-            if (xLabels is not null)
+            if (pointNames is not null)
             {
                 foreach ((double x, double y) in s.Points.Where(p => double.IsFinite(p.Y)))
                 {
-                    svg.Add(new XElement("circle", new XAttribute("cx", F(X(x))), new XAttribute("cy", F(Y(y))), new XAttribute("r", "2.5"), new XAttribute("fill", s.Colour)));
+                    svg.Add(new XElement("circle", new XAttribute("cx", F(X(x))), new XAttribute("cy", F(Y(y))), new XAttribute("r", "2.5"), new XAttribute("fill", s.Colour),
+                        new XElement("title", $"{(int)x + 1}. {pointNames[(int)x]}: {s.Name} {Number(y)}")));
                 }
             }
         }

@@ -9,7 +9,8 @@ public static class VisionServiceExtensions
     /// Registers the classifiers, backbones, necks, heads, losses, datasets and transforms under the reference's
     /// <c>type</c> names (<c>services.AddQQuant().AddVision()</c>), so configurations can build them, and the
     /// <see cref="ClassifierFactory"/> that builds classifiers from configs and opens them for inference, and the
-    /// <see cref="ClassifierTrainer"/> that trains them from configs.
+    /// <see cref="ClassifierTrainer"/> that trains them from configs, the <see cref="ClassifierTester"/> and the
+    /// <see cref="Analysis.ClassifierAnalyzer"/>.
     /// </summary>
     public static QQuantBuilder AddVision(this QQuantBuilder builder)
     {
@@ -17,6 +18,7 @@ public static class VisionServiceExtensions
         builder.Services.TryAddSingleton<ClassifierFactory>();
         builder.Services.TryAddSingleton<ClassifierTrainer>();
         builder.Services.TryAddSingleton<ClassifierTester>();
+        builder.Services.TryAddSingleton<Analysis.ClassifierAnalyzer>();
         return builder;
     }
 

@@ -1,0 +1,82 @@
+using QQuant.Analysis;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant.Vision.Analysis;
+
+/// <summary>
+/// The reference's model analysis tool for classifiers: opens both models from their configs and checkpoints
+/// (strictly, so a checkpoint that does not fit its config is an error), prepares the inputs and runs
+/// <see cref="ModelAnalysis"/> and, if asked, <see cref="SensitivityAnalysis"/>.
+/// </summary>
+public sealed class ClassifierAnalyzer
+{
+    private readonly ClassifierFactory _factory;
+    private readonly ClassifierTrainer _trainer;
+
+    /// <summary>Creates the analyzer over the services that build classifiers and datasets from configs.</summary>
+    public ClassifierAnalyzer(ClassifierFactory factory, ClassifierTrainer trainer)
+    {
+        _factory = factory;
+        _trainer = trainer;
+    }
+
+    /// <summary>Analyses the pair in <paramref name="request"/>.</summary>
+    /// <exception cref="QQuantException">A file is missing, a checkpoint does not fit its config, there are no inputs, or
+    /// the models have no quantized layer in common; the message names what is wrong.</exception>
+    public AnalysisReport Analyze(AnalysisRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Data is null && request.Images.Count == 0)
+        {
+            throw new ModelAnalysisException("Model analysis needs an image or a config with a data.val split to take images from.");
+        }
+
+        foreach (string file in new[] { request.FloatCheckpoint, request.QuantizedCheckpoint }.Concat(request.Images).Where(f => !File.Exists(f)))
+        {
+            throw new ModelAnalysisException($"'{Path.GetFullPath(file)}' does not exist.");
+        }
+
+        var options = new InferenceOptions { Device = request.Device ?? CPU, Strict = true };
+        using ClassifierInference floatModel = _factory.OpenForInference(request.FloatConfig.ToConfiguration(), request.FloatCheckpoint, options);
+        using ClassifierInference quantizedModel = _factory.OpenForInference(request.QuantizedConfig.ToConfiguration(), request.QuantizedCheckpoint, options);
+        using var scope = NewDisposeScope();
+        (IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor>? labels, string description) = request.Data is { } data
+            ? ValSplit(data, request.Samples, options.Device)
+            : ([quantizedModel.Preprocess(request.Images)], null, string.Join(", ", request.Images));
+        ModelAnalysisResult comparison = ModelAnalysis.Compare(floatModel.Model, quantizedModel.Model, inputs);
+        SensitivityResult? sensitivity = request.Sensitivity ? SensitivityAnalysis.Measure(floatModel.Model, quantizedModel.Model, inputs, labels) : null;
+        return new AnalysisReport(
+            Checkpoint.CurrentQQuantVersion,
+            DateTimeOffset.UtcNow,
+            $"{request.FloatConfig.Path} + {Path.GetFullPath(request.FloatCheckpoint)}",
+            $"{request.QuantizedConfig.Path} + {Path.GetFullPath(request.QuantizedCheckpoint)}",
+            description,
+            comparison,
+            sensitivity);
+    }
+
+    private (IReadOnlyList<Tensor> Inputs, IReadOnlyList<Tensor> Labels, string Description) ValSplit(ConfigDocument config, int samples, Device device)
+    {
+        if (samples < 1)
+        {
+            throw new ModelAnalysisException($"The number of samples must be at least 1; got {samples}.");
+        }
+
+        DataConfig data = _trainer.BindData(config, _trainer.Bind(config));
+        ImageDataset dataset = new DatasetSlice(_trainer.BuildDataset(config, data.Val, "data:val"), samples);
+        var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device });
+        var inputs = new List<Tensor>();
+        var labels = new List<Tensor>();
+        foreach (Batch batch in loader.Epoch(0))
+        {
+            using (batch)
+            {
+                inputs.Add(batch.Images.clone());
+                labels.Add(batch.Labels.clone());
+            }
+        }
+
+        return (inputs, labels, $"the first {dataset.Count} images of data.val in {config.Path}");
+    }
+}
