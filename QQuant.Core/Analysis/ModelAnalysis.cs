@@ -149,14 +149,14 @@ public static class ModelAnalysis
                     $"Model analysis compares one row of logits per input; the float model returned [{string.Join(", ", floatLogits.shape)}] and the quantized model [{string.Join(", ", quantizedLogits.shape)}].");
             }
 
-            Tensor p = floatLogits.to(float64).log_softmax(1);
-            Tensor q = quantizedLogits.to(float64).log_softmax(1);
-            _klNats += (p.exp() * (p - q)).sum().item<double>();
+            Tensor p = SoftmaxDivergence.LogProbabilities(floatLogits);
+            Tensor q = SoftmaxDivergence.LogProbabilities(quantizedLogits);
+            _klNats += SoftmaxDivergence.SumNats(p, q);
             _agreeing += p.argmax(1).eq(q.argmax(1)).sum().item<long>();
             _samples += p.shape[0];
         }
 
         public OutputComparison Result() =>
-            new(_samples, _samples == 0 ? double.NaN : 100.0 * _agreeing / _samples, _samples == 0 ? double.NaN : _klNats / _samples / Math.Log(2));
+            new(_samples, _samples == 0 ? double.NaN : 100.0 * _agreeing / _samples, _samples == 0 ? double.NaN : SoftmaxDivergence.MeanBits(_klNats, _samples));
     }
 }

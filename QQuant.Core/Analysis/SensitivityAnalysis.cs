@@ -39,7 +39,7 @@ public static class SensitivityAnalysis
         using (new EvaluationScope(floatModel, quantizedModel))
         {
             using var scope = NewDisposeScope();
-            Tensor[] reference = [.. inputs.Select(x => floatModel.call(x).to(float64).log_softmax(1))];
+            Tensor[] reference = [.. inputs.Select(x => SoftmaxDivergence.LogProbabilities(floatModel.call(x)))];
             SensitivityScore Score(nn.Module<Tensor, Tensor> model) => Measure(model, inputs, labels, reference);
 
             var layers = new List<LayerSensitivity>();
@@ -73,9 +73,8 @@ public static class SensitivityAnalysis
         for (int i = 0; i < inputs.Count; i++)
         {
             using var scope = NewDisposeScope();
-            Tensor q = model.call(inputs[i]).to(float64).log_softmax(1);
-            Tensor p = reference[i];
-            klNats += (p.exp() * (p - q)).sum().item<double>();
+            Tensor q = SoftmaxDivergence.LogProbabilities(model.call(inputs[i]));
+            klNats += SoftmaxDivergence.SumNats(reference[i], q);
             samples += q.shape[0];
             if (labels is not null)
             {
@@ -83,7 +82,7 @@ public static class SensitivityAnalysis
             }
         }
 
-        return new SensitivityScore(labels is null ? double.NaN : 100.0 * correct / samples, klNats / samples / Math.Log(2));
+        return new SensitivityScore(labels is null ? double.NaN : 100.0 * correct / samples, SoftmaxDivergence.MeanBits(klNats, samples));
     }
 
     /// <summary>Until disposed, <paramref name="module"/> returns what <paramref name="replacement"/> computes from its input.</summary>

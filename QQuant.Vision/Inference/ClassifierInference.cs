@@ -41,8 +41,7 @@ public sealed class ClassifierInference : IDisposable
     public Prediction Predict(Image image) => Predict([image])[0];
 
     /// <summary>Classifies image files in one batch.</summary>
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> imagePaths) =>
-        Run(new InferenceDataset(imagePaths.Select(p => (Func<Sample>)(() => new Sample { FileName = p })).ToList(), _pipeline, Classes));
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> imagePaths) => Run(Files(imagePaths));
 
     /// <summary>Classifies images already in memory in one batch.</summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<Image> images) =>
@@ -60,9 +59,7 @@ public sealed class ClassifierInference : IDisposable
             throw new ArgumentException("There is no image to preprocess.", nameof(imagePaths));
         }
 
-        var inputs = new InferenceDataset(imagePaths.Select(p => (Func<Sample>)(() => new Sample { FileName = p })).ToList(), _pipeline, Classes);
-        var loader = new DataLoader(inputs, new DataLoaderOptions { BatchSize = inputs.Count, Device = Device });
-        using Batch batch = loader.Epoch(0).Single();
+        using Batch batch = OneBatch(Files(imagePaths));
         return batch.Images.clone();
     }
 
@@ -76,12 +73,18 @@ public sealed class ClassifierInference : IDisposable
             return [];
         }
 
-        var loader = new DataLoader(inputs, new DataLoaderOptions { BatchSize = inputs.Count, Device = Device });
         using var scope = NewDisposeScope();
-        using Batch batch = loader.Epoch(0).Single();
+        using Batch batch = OneBatch(inputs);
         using IDisposable noGrad = no_grad();
         return Prediction.FromLogits(Model.call(batch.Images), Classes);
     }
+
+    private InferenceDataset Files(IReadOnlyList<string> imagePaths) =>
+        new(imagePaths.Select(p => (Func<Sample>)(() => new Sample { FileName = p })).ToList(), _pipeline, Classes);
+
+    /// <summary>All of <paramref name="inputs"/> collated into one batch on <see cref="Device"/>.</summary>
+    private Batch OneBatch(InferenceDataset inputs) =>
+        new DataLoader(inputs, new DataLoaderOptions { BatchSize = inputs.Count, Device = Device }).Epoch(0).Single();
 
     private static Image Copy(Image image) => image is Image<L8> grey ? grey.Clone() : image.CloneAs<Rgb24>();
 
