@@ -19,7 +19,8 @@ public static class SensitivityAnalysis
     /// <param name="quantizedModel">Its quantized twin.</param>
     /// <param name="inputs">The batches.</param>
     /// <param name="labels">One class-index tensor per batch for top-1 accuracy, or null to rank by KL divergence only.</param>
-    /// <exception cref="ModelAnalysisException">No batches, labels that do not match the batches, or no layer in common.</exception>
+    /// <exception cref="ModelAnalysisException">No batches, labels that do not match the batches (count, shape, or a class
+    /// index outside the model's outputs, such as the -1 of an unlabelled sample), or no layer in common.</exception>
     public static SensitivityResult Measure(
         nn.Module<Tensor, Tensor> floatModel,
         nn.Module<Tensor, Tensor> quantizedModel,
@@ -40,6 +41,11 @@ public static class SensitivityAnalysis
         {
             using var scope = NewDisposeScope();
             Tensor[] reference = [.. inputs.Select(x => SoftmaxDivergence.LogProbabilities(floatModel.call(x)))];
+            if (labels is not null)
+            {
+                CheckLabels(labels, reference);
+            }
+
             SensitivityScore Score(nn.Module<Tensor, Tensor> model) => Measure(model, inputs, labels, reference);
 
             var layers = new List<LayerSensitivity>();
@@ -83,6 +89,27 @@ public static class SensitivityAnalysis
         }
 
         return new SensitivityScore(labels is null ? double.NaN : 100.0 * correct / samples, SoftmaxDivergence.MeanBits(klNats, samples));
+    }
+
+    private static void CheckLabels(IReadOnlyList<Tensor> labels, Tensor[] reference)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            long samples = reference[i].shape[0], classes = reference[i].shape[1];
+            Tensor batch = labels[i];
+            if (batch.dim() != 1 || batch.shape[0] != samples)
+            {
+                throw new ModelAnalysisException(
+                    $"Label batch {i} has shape [{string.Join(", ", batch.shape)}]; it must be one class index per input, shape [{samples}].");
+            }
+
+            long lowest = batch.min().item<long>(), highest = batch.max().item<long>();
+            if (lowest < 0 || highest >= classes)
+            {
+                throw new ModelAnalysisException(
+                    $"Label batch {i} holds class index {(lowest < 0 ? lowest : highest)}; the models have {classes} outputs, so labels must be 0..{classes - 1} (-1 marks an unlabelled sample).");
+            }
+        }
     }
 
     /// <summary>Until disposed, <paramref name="module"/> returns what <paramref name="replacement"/> computes from its input.</summary>

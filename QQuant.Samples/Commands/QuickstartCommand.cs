@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using QQuant.Analysis;
 using QQuant.Quantizers;
 using QQuant.Training;
 using QQuant.Vision;
+using QQuant.Vision.Analysis;
 using SixLabors.ImageSharp;
 using TorchSharp.Modules;
 
@@ -12,8 +14,9 @@ namespace QQuant.Samples.Commands;
 /// <summary>
 /// <c>qquant quickstart</c>: the whole flow in a few minutes on the Fashion-MNIST subset shipped with the samples:
 /// train a float CifarResNet-20 from the shipped config, quantize it with a fluent LSQ 4w4f policy (first conv and fc
-/// at 8 bits), QAT-fine-tune from the float checkpoint, print both top-1 accuracies and the quantization report, and
-/// classify a few test images with the quantized checkpoint. Artefacts go to <c>work_dirs/quickstart</c>.
+/// at 8 bits), QAT-fine-tune from the float checkpoint, print both top-1 accuracies and the quantization report,
+/// classify a few test images with the quantized checkpoint, and write the model analysis report of the pair (as
+/// <c>qquant analyze --data</c> would) on the first val images. Artefacts go to <c>work_dirs/quickstart</c>.
 /// </summary>
 internal static class QuickstartCommand
 {
@@ -41,6 +44,9 @@ internal static class QuickstartCommand
         return command;
     }
 
+    /// <summary>How many val images the quickstart's model analysis uses.</summary>
+    public const int AnalysisSamples = 256;
+
     /// <summary>The fluent policy the quickstart fine-tunes with.</summary>
     public static QuantPolicy Policy() => QuantPolicy
         .For<Conv2d>().Use<LSQConv>(w: 4, a: 4)
@@ -60,11 +66,11 @@ internal static class QuickstartCommand
         string config = Path.Combine(AppContext.BaseDirectory, FloatConfig);
         string[] data = [$"data.train.dataPrefix={dataRoot}", $"data.val.dataPrefix={dataRoot}", $"data.test.dataPrefix={dataRoot}", "logConfig.interval=20"];
 
-        output.WriteLine($"== 1/3 float CifarResNet-20 on {dataRoot}, {floatEpochs} epochs");
+        output.WriteLine($"== 1/4 float CifarResNet-20 on {dataRoot}, {floatEpochs} epochs");
         ConfigDocument floatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={floatEpochs}", "lrConfig.warmupIters=40"]);
         TrainingResult floatRun = Train(trainer, floatConfig, new TrainingOverrides { WorkDir = Path.Combine(workDir, "float") }, output);
 
-        output.WriteLine($"== 2/3 LSQ 4w4f (first conv and fc 8-bit), {qatEpochs} epochs from the float checkpoint");
+        output.WriteLine($"== 2/4 LSQ 4w4f (first conv and fc 8-bit), {qatEpochs} epochs from the float checkpoint");
         ConfigDocument qatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={qatEpochs}", "optimizer.lr=0.01", "lrConfig.warmup=null", "lrConfig.warmupIters=0",
             "optimizer.nesterov=false"]);
         QuantPolicy policy = Policy();
@@ -77,7 +83,7 @@ internal static class QuickstartCommand
             qatRun = run.Run();
         }
 
-        output.WriteLine("== 3/3 results");
+        output.WriteLine("== 3/4 results");
         output.WriteLine(report.ToString());
         double floatTop1 = Top1(floatRun);
         double qatTop1 = Top1(qatRun);
@@ -106,6 +112,18 @@ internal static class QuickstartCommand
         }
 
         output.WriteLine($"try: qquant infer {qatConfigPath} {CheckpointFiles.Latest(qatDir)} {images[0]}");
+
+        output.WriteLine($"== 4/4 model analysis of float vs LSQ 4w4f on the first {AnalysisSamples} val images");
+        var request = new AnalysisRequest(floatConfig, floatRun.LastCheckpoint!, ConfigDocument.Load(qatConfigPath), qatRun.LastCheckpoint!)
+        {
+            Data = floatConfig,
+            Samples = AnalysisSamples,
+        };
+        AnalysisReport analysis = services.GetRequiredService<ClassifierAnalyzer>().Analyze(request);
+        string html = Path.Combine(workDir, "model_analysis.html");
+        string json = AnalysisHtml.Save(analysis, html);
+        AnalyzeCommand.Summarize(output, analysis);
+        output.WriteLine($"model analysis: {html} and {json}");
         return 0;
     }
 

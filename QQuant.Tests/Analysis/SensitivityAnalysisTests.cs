@@ -115,4 +115,32 @@ public sealed class SensitivityAnalysisTests
         Assert.Contains("got 1 batches and 0 label tensors", e.Message, StringComparison.Ordinal);
         Assert.Throws<ModelAnalysisException>(() => SensitivityAnalysis.Measure(floatNet, quantized, []));
     }
+
+    [Theory]
+    [InlineData(-1, "class index -1")]
+    [InlineData(3, "class index 3")]
+    public void A_label_outside_the_models_classes_is_an_error_naming_it(long label, string expected)
+    {
+        using Tensor x = Images(1);
+        (Sequential floatNet, Sequential quantized) = Pair(x);
+        using Tensor labels = full(16, label, int64);
+
+        var e = Assert.Throws<ModelAnalysisException>(() => SensitivityAnalysis.Measure(floatNet, quantized, [x], [labels]));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+        Assert.Contains("0..2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_label_batch_of_the_wrong_length_is_an_error_naming_both_shapes()
+    {
+        using Tensor x = Images(1);
+        (Sequential floatNet, Sequential quantized) = Pair(x);
+        using Tensor labels = zeros(15, int64);
+
+        var e = Assert.Throws<ModelAnalysisException>(() => SensitivityAnalysis.Measure(floatNet, quantized, [x], [labels]));
+
+        Assert.Contains("shape [15]", e.Message, StringComparison.Ordinal);
+        Assert.Contains("shape [16]", e.Message, StringComparison.Ordinal);
+    }
 }

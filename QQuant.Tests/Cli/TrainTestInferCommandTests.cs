@@ -3,6 +3,7 @@ using QQuant.Analysis;
 using QQuant.Samples;
 using QQuant.Training;
 using QQuant.Tests.Training;
+using QQuant.Vision;
 
 namespace QQuant.Tests.Cli;
 
@@ -103,6 +104,7 @@ public class TrainTestInferCommandTests
         }
 
         string results = Path.Combine(folder.Path, "results.json");
+        int[] firstPredictions;
         (code, output, error) = Run("test", qatConfig, CheckpointFiles.Latest(qatDir), "--out", results);
 
         Assert.True(code == 0, error);
@@ -113,6 +115,7 @@ public class TrainTestInferCommandTests
             Assert.Equal(1000, json.RootElement.GetProperty("samples").GetInt32());
             Assert.Equal(1000, json.RootElement.GetProperty("pred_label").GetArrayLength());
             Assert.True(json.RootElement.GetProperty("metrics").GetProperty("accuracy_top-1").GetDouble() > 30);
+            firstPredictions = [.. json.RootElement.GetProperty("pred_label").EnumerateArray().Take(20).Select(p => p.GetInt32())];
         }
 
         string image = Path.Combine(folder.Path, "shirt.png");
@@ -149,7 +152,11 @@ public class TrainTestInferCommandTests
         report = AnalysisJson.Read(File.ReadAllText(Path.ChangeExtension(dataPage, ".json")));
         Assert.Equal(20, report.Comparison.Outputs.Samples);
         Assert.Equal(report.Comparison.Layers.Count, report.Sensitivity!.Layers.Count);
-        Assert.InRange(report.Sensitivity.Quantized.Top1, 0, 100);
+        // The subset's val and test splits are the same images, so `qquant test` predicted these 20 already. It ran
+        // them in a batch of another size, which can flip one near-tie prediction of the 4-bit model (5 points).
+        var val = new FashionMNIST(new MNISTOptions { DataPrefix = Subset, TestMode = true });
+        double expected = 100.0 * firstPredictions.Where((p, i) => p == val.LabelOf(i)).Count() / 20;
+        Assert.InRange(report.Sensitivity.Quantized.Top1, expected - 5, expected + 5);
         Assert.Contains("most sensitive layer: ", output);
         Assert.Contains("top-1 ", output.Split("most sensitive layer: ")[1], StringComparison.Ordinal);
 
