@@ -21,6 +21,7 @@ internal static class QQuantCli
                 BenchDataCommand.Create(output, error),
                 BenchAccuracyCommand.Create(output, error),
                 BenchAnalyzeCommand.Create(output, error),
+                BenchKernelsCommand.Create(output, error),
             },
             PredictCommand.Create(output, error),
         };

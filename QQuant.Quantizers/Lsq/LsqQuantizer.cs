@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ namespace QQuant.Quantizers;
 /// per-channel steps; all-zero data gives <c>s = 1</c>). The step acts as <c>max(|s|, 1e−8)</c>, so it stays positive.</para>
 /// <para>Grid: signed <c>[−2^(b−1), 2^(b−1) − 1]</c> (needs 2 bits or more), unsigned <c>[0, 2^b − 1]</c>.</para>
 /// </remarks>
-public sealed class LsqQuantizer : CalibratedQuantizer
+public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     [ComponentName(Name = "step")]
     private Parameter _step;
@@ -49,13 +50,20 @@ public sealed class LsqQuantizer : CalibratedQuantizer
     public Parameter Step => _step;
 
     /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
-        using var scope = NewDisposeScope();
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
-        Tensor step = ScalesGradient
-            ? StraightThrough.ScaleGradient(_step, UniformGrid.GradientScale(input, Role, _step.numel(), range))
-            : _step;
+        double gradientScale = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
+        if (UseFusedKernel && FusedPath.Accepts(input, _step))
+        {
+            return LsqFunction.Apply(input, _step, LsqArguments.For(_step, range, gradientScale));
+        }
+
+        using var scope = NewDisposeScope();
+        Tensor step = ScalesGradient ? StraightThrough.ScaleGradient(_step, gradientScale) : _step;
         Tensor s = AlongChannels(QuantizerMath.Positive(step), input);
         Tensor clamped = (input / s).clamp(range.Min, range.Max);
         return (StraightThrough.Round(clamped) * s).MoveToOuterDisposeScope();
