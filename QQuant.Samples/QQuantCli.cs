@@ -22,6 +22,7 @@ internal static class QQuantCli
                 BenchAccuracyCommand.Create(output, error),
                 BenchAnalyzeCommand.Create(output, error),
                 BenchKernelsCommand.Create(output, error),
+                BenchQatCommand.Create(output, error),
             },
             PredictCommand.Create(output, error),
         };

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using static TorchSharp.torch;
 
 namespace QQuant.Quantizers;
@@ -14,7 +15,7 @@ namespace QQuant.Quantizers;
 /// calibration (the Python reference instead switches to unsigned for good the first time a batch has no
 /// negative value, and keeps a halved signed grid before that).
 /// </remarks>
-public sealed class DoReFaActivationQuantizer : CalibratedQuantizer
+public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">1..8.</param>
@@ -31,10 +32,18 @@ public sealed class DoReFaActivationQuantizer : CalibratedQuantizer
     }
 
     /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
-        using var scope = NewDisposeScope();
         int levels = (1 << Bits) - 1;
+        if (UseFusedKernel && CpuFloats.Accepts(input))
+        {
+            return FakeQuantFunction<UnitGridRule>.Apply(input, [new UnitGridRule(levels, IsSigned)]);
+        }
+
+        using var scope = NewDisposeScope();
         if (!IsSigned)
         {
             return (StraightThrough.Round(input.clamp(0, 1) * levels) / levels).MoveToOuterDisposeScope();

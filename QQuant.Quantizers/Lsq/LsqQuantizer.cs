@@ -59,7 +59,9 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer
         double gradientScale = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
         if (UseFusedKernel && FusedPath.Accepts(input, _step))
         {
-            return LsqFunction.Apply(input, _step, LsqArguments.For(_step, range, gradientScale));
+            (float[] steps, float[] derivative) = LearnedScale.Read(_step);
+            AffineGridRule[] rules = [.. steps.Select(step => new AffineGridRule(step, 0, range.Min, range.Max))];
+            return FakeQuantFunction<AffineGridRule>.Apply(input, rules, new FusedParameter(_step, LearnedScale.Times(derivative, gradientScale)));
         }
 
         using var scope = NewDisposeScope();

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -20,7 +21,7 @@ namespace QQuant.Quantizers;
 /// an offset, <c>s</c> is the smallest step whose grid covers <c>[min, max]</c>. Degenerate data (constant or
 /// all-zero) gives <c>s = 1</c>, and a constant is then represented exactly by the offset.</para>
 /// </remarks>
-public sealed class LsqPlusQuantizer : CalibratedQuantizer
+public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     [ComponentName(Name = "step")]
     private Parameter _step;
@@ -74,11 +75,19 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer
     public Parameter? Offset => _offset;
 
     /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
-        using var scope = NewDisposeScope();
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
         double g = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
+        if (UseFusedKernel && FusedPath.Accepts(input, _step) && (_offset is null || _offset.numel() == 1))
+        {
+            return Fused(input, range, g);
+        }
+
+        using var scope = NewDisposeScope();
         Tensor s = AlongChannels(QuantizerMath.Positive(StraightThrough.ScaleGradient(_step, g)), input);
         if (_offset is null)
         {
@@ -89,6 +98,22 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer
         Tensor beta = AlongChannels(StraightThrough.ScaleGradient(_offset, g), input);
         Tensor u = ((input - beta) / s).clamp(range.Min, range.Max);
         return (StraightThrough.Round(u) * s + beta).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Fused(Tensor input, IntegerRange range, double g)
+    {
+        (float[] steps, float[] derivative) = LearnedScale.Read(_step);
+        var step = new FusedParameter(_step, LearnedScale.Times(derivative, g));
+        if (_offset is null)
+        {
+            AffineGridRule[] rules = [.. steps.Select(s => new AffineGridRule(s, 0, range.Min, range.Max))];
+            return FakeQuantFunction<AffineGridRule>.Apply(input, rules, step);
+        }
+
+        // An offset comes with one step per tensor (activations only).
+        float beta = CpuFloats.Values(_offset)[0];
+        AffineGridRule[] withOffset = [new AffineGridRule(steps[0], beta, range.Min, range.Max)];
+        return FakeQuantFunction<AffineGridRule>.Apply(input, withOffset, step, new FusedParameter(_offset, [(float)g], UsesSecondSum: true));
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -17,7 +18,7 @@ namespace QQuant.Quantizers;
 /// <para>Initialisation: α = the given initial clip, or from data <c>min(max|x|, mean|x| + 3·std|x|)</c>
 /// (1 for all-zero data). With an initial clip and a fixed sign the quantizer is initialised at construction.</para>
 /// </remarks>
-public sealed class PactQuantizer : CalibratedQuantizer
+public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     [ComponentName(Name = "alpha")]
     private Parameter _alpha;
@@ -47,11 +48,20 @@ public sealed class PactQuantizer : CalibratedQuantizer
     public Parameter Alpha => _alpha;
 
     /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
+        int steps = IntegerRange.Of(Bits, IsSigned).Max;
+        if (UseFusedKernel && FusedPath.Accepts(input, _alpha))
+        {
+            (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
+            return FakeQuantFunction<ClipGridRule>.Apply(input, [new ClipGridRule(alphas[0], steps, IsSigned)], new FusedParameter(_alpha, derivative));
+        }
+
         using var scope = NewDisposeScope();
         Tensor alpha = QuantizerMath.Positive(_alpha);
-        int steps = IntegerRange.Of(Bits, IsSigned).Max;
         Tensor low = IsSigned ? -alpha : zeros_like(alpha);
         Tensor y = where(input >= alpha, alpha, where(input < low, low, input));
         Tensor step = alpha.detach() / steps;

@@ -1,0 +1,231 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using QQuant.Quantizers;
+using QQuant.Vision;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace QQuant.Samples.Commands;
+
+/// <summary>
+/// <c>qquant bench qat [--json f]</c>: what QAT costs over float training. For CifarResNet-20 (batch 128, 32x32x3) and
+/// ResNet-18 (batch 16, 224x224x3), one training step (forward, loss, backward, SGD step) and one evaluation forward of
+/// the float model and of each method at 4w4f (first conv and fc 8-bit, as the shipped configs), timed alternately
+/// with the float model's in one process; and the peak memory of a step over the process's memory before the model
+/// was built, as a ratio to float's.
+/// </summary>
+internal static class BenchQatCommand
+{
+    private sealed record BenchModel(string Name, string Json, int Batch, int Size, int Classes);
+
+    private static readonly BenchModel[] Models =
+    [
+        new("CifarResNet-20",
+            """{ "model": { "type": "ImageClassifier", "backbone": { "type": "CifarResNet", "depth": 20, "inChannels": 3 }, "neck": { "type": "GlobalAveragePooling" }, "head": { "type": "LinearClsHead", "numClasses": 10, "inChannels": 64, "loss": { "type": "CrossEntropyLoss" } } } }""",
+            128, 32, 10),
+        new("ResNet-18",
+            """{ "model": { "type": "ImageClassifier", "backbone": { "type": "ResNet", "depth": 18 }, "neck": { "type": "GlobalAveragePooling" }, "head": { "type": "LinearClsHead", "numClasses": 1000, "inChannels": 512, "loss": { "type": "CrossEntropyLoss" } } } }""",
+            16, 224, 1000),
+    ];
+
+    private static readonly (string Name, Func<QuantPolicy> Policy)[] Methods =
+    [
+        ("LSQ", () => Policy(b => b.Use<LSQConv>(w: 4, a: 4))),
+        ("LSQ+", () => Policy(b => b.Use<LSQPlusConv>(w: 4, a: 4))),
+        ("DSQ", () => Policy(b => b.Use<DSQConv>(w: 4, a: 4))),
+        ("DoReFa", () => Policy(b => b.Use<DoReFaConv>(w: 4, a: 4))),
+        ("PACT", () => Policy(b => b.Use<PACTConv>(w: 4, a: 4))),
+        ("APoT", () => Policy(b => b.Use<APoTConv>(w: 4, a: 4))),
+        ("uniform", () => Policy(b => b.Use<UniformConv>(w: 4, a: 4))),
+    ];
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var runs = new Option<int>("--runs") { Description = "Timed steps per model and method after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
+        var model = new Option<string[]>("--model")
+        {
+            Description = "Which models to measure: CifarResNet-20, ResNet-18 (default: both).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var verbose = CliErrors.VerboseOption();
+        var command = new Command("qat", "Training-step, evaluation and peak-memory ratios of 4w4f QAT to float training, for CifarResNet-20 and ResNet-18.")
+        {
+            json, runs, model, verbose,
+        };
+        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+            Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [])));
+        return command;
+    }
+
+    private static QuantPolicy Policy(Func<TypeRuleBuilder, QuantPolicyBuilder> conv) =>
+        conv(QuantPolicy.For<Conv2d>())
+            .Override("backbone.conv1", r => r.Use<EightBitConv>(w: 8, a: 8, o => o.QuantizeInput = false))
+            .Override("head.fc", r => r.Use<EightBitLinear>(w: 8, a: 8))
+            .Build();
+
+    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names)
+    {
+        if (runs < 1)
+        {
+            throw new QQuantException($"--runs must be at least 1; got {runs}.");
+        }
+
+        string[] unknown = [.. names.Where(n => Models.All(m => m.Name != n))];
+        if (unknown.Length > 0)
+        {
+            throw new QQuantException($"--model: unknown model '{unknown[0]}'; choose from {string.Join(", ", Models.Select(m => m.Name))}.");
+        }
+
+        using ServiceProvider services = CliServices.Create();
+        var factory = services.GetRequiredService<ClassifierFactory>();
+        var rows = new JsonArray();
+        output.WriteLine($"medians of {runs} steps, each alternating with a float step; {get_num_threads()} torch threads");
+        output.WriteLine("| model | method | train step ms | train ratio | eval ms | eval ratio | peak memory MB | memory ratio |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (BenchModel bench in Models.Where(m => names.Length == 0 || names.Contains(m.Name)))
+        {
+            using var scope = NewDisposeScope();
+            var generator = new Generator(0);
+            Tensor images = randn([bench.Batch, 3, bench.Size, bench.Size], generator: generator);
+            Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
+            double floatMemory = PeakMegabytes(() => Build(factory, bench, null, images), images, labels);
+            using Trainee floatModel = Build(factory, bench, null, images);
+            (double floatTrain, double floatEval) = (Median(runs, () => floatModel.Step(images, labels)), Median(runs, () => floatModel.Evaluate(images)));
+            Report(output, rows, bench.Name, "float", floatTrain, 1, floatEval, 1, floatMemory, 1);
+            foreach ((string method, Func<QuantPolicy> policy) in Methods)
+            {
+                using Trainee quantized = Build(factory, bench, policy(), images);
+                (double train, double trainRatio) = Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
+                (double eval, double evalRatio) = Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
+                double memory = PeakMegabytes(() => Build(factory, bench, policy(), images), images, labels);
+                Report(output, rows, bench.Name, method, train, trainRatio, eval, evalRatio, memory, memory / floatMemory);
+            }
+        }
+
+        if (jsonPath is not null)
+        {
+            File.WriteAllText(jsonPath, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            output.WriteLine($"wrote {jsonPath}");
+        }
+
+        return 0;
+    }
+
+    private static Trainee Build(ClassifierFactory factory, BenchModel bench, QuantPolicy? policy, Tensor calibration)
+    {
+        torch.manual_seed(0);
+        (ImageClassifier model, _) = factory.Build(ConfigDocument.Parse(bench.Json, bench.Name).ToConfiguration());
+        if (policy is not null)
+        {
+            model.Quantize(policy);
+            QuantCalibration.Calibrate(model, [calibration]);
+        }
+
+        model.train();
+        return new Trainee(model, optim.SGD(model.parameters(), 0.01, momentum: 0.9));
+    }
+
+    /// <summary>
+    /// The process's peak resident memory over one training step of a freshly built model (after two warm-up steps,
+    /// so the optimizer state exists), less the resident memory before the model was built.
+    /// </summary>
+    private static double PeakMegabytes(Func<Trainee> build, Tensor images, Tensor labels)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        double before = ProcessMemory.ResidentKilobytes();
+        using Trainee trainee = build();
+        trainee.Step(images, labels);
+        trainee.Step(images, labels);
+        ProcessMemory.ResetPeak();
+        trainee.Step(images, labels);
+        return (ProcessMemory.PeakKilobytes() - before) / 1024.0;
+    }
+
+    private static (double Ms, double Ratio) Alternating(int runs, Func<double> measure, Func<double> baseline)
+    {
+        for (int i = 0; i < 2; i++)
+        {
+            measure();
+            baseline();
+        }
+
+        var times = new List<double>();
+        var baselines = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            times.Add(measure());
+            baselines.Add(baseline());
+        }
+
+        double median = MedianOf(times);
+        return (median, median / MedianOf(baselines));
+    }
+
+    private static double Median(int runs, Func<double> measure)
+    {
+        measure();
+        measure();
+        return MedianOf([.. Enumerable.Range(0, runs).Select(_ => measure())]);
+    }
+
+    private static double MedianOf(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static void Report(TextWriter output, JsonArray rows, string model, string method, double train, double trainRatio, double eval, double evalRatio, double memory, double memoryRatio)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {model} | {method} | {train:0.0} | {trainRatio:0.00} | {eval:0.0} | {evalRatio:0.00} | {memory:0} | {memoryRatio:0.00} |"));
+        rows.Add(new JsonObject
+        {
+            ["model"] = model,
+            ["method"] = method,
+            ["train_ratio"] = Math.Round(trainRatio, 3),
+            ["eval_ratio"] = Math.Round(evalRatio, 3),
+            ["memory_ratio"] = Math.Round(memoryRatio, 3),
+            ["train_ms"] = Math.Round(train, 2),
+            ["eval_ms"] = Math.Round(eval, 2),
+            ["peak_memory_mb"] = Math.Round(memory, 1),
+        });
+    }
+
+    /// <summary>A model and its optimizer, timed one step at a time.</summary>
+    private sealed class Trainee(ImageClassifier model, optim.Optimizer optimizer) : IDisposable
+    {
+        public double Step(Tensor images, Tensor labels)
+        {
+            using var scope = NewDisposeScope();
+            model.train();
+            var stopwatch = Stopwatch.StartNew();
+            optimizer.zero_grad();
+            Tensor loss = model.Loss(model.call(images), labels);
+            loss.backward();
+            optimizer.step();
+            return stopwatch.Elapsed.TotalMilliseconds;
+        }
+
+        public double Evaluate(Tensor images)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            model.eval();
+            var stopwatch = Stopwatch.StartNew();
+            model.call(images);
+            return stopwatch.Elapsed.TotalMilliseconds;
+        }
+
+        public void Dispose()
+        {
+            optimizer.Dispose();
+            model.Dispose();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace QQuant.Samples;
+
+/// <summary>
+/// The process's resident memory from <c>/proc/self/status</c> (Linux): now, and its peak since the last
+/// <see cref="ResetPeak"/>. Elsewhere every reading is NaN.
+/// </summary>
+internal static partial class ProcessMemory
+{
+    /// <summary>Resident memory now, in KiB, after returning the allocator's free memory to the system.</summary>
+    public static double ResidentKilobytes()
+    {
+        TrimAllocator();
+        return Read("VmRSS");
+    }
+
+    /// <summary>The highest resident memory since the last <see cref="ResetPeak"/>, in KiB.</summary>
+    public static double PeakKilobytes() => Read("VmHWM");
+
+    /// <summary>Returns the allocator's free memory and starts the peak again from the resident memory now.</summary>
+    public static void ResetPeak()
+    {
+        TrimAllocator();
+        if (OperatingSystem.IsLinux())
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+    }
+
+    private static double Read(string key)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return double.NaN;
+        }
+
+        Match match = Regex.Match(File.ReadAllText("/proc/self/status"), $@"{key}:\s+(\d+) kB");
+        return match.Success ? double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
+    }
+
+    private static void TrimAllocator()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            malloc_trim(0);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int malloc_trim(nuint pad);
+}

@@ -1,0 +1,106 @@
+using QQuant;
+using QQuant.Quantizers;
+using static QQuant.Tests.Quantizers.Kernels.FusedAgreement;
+using static TorchSharp.torch;
+
+namespace QQuant.Tests.Quantizers.Kernels;
+
+/// <summary>The fused kernels of LSQ+, PACT and DoReFa's activations against their composed paths (see <see cref="FusedAgreement"/>).</summary>
+public sealed class ClippingKernelAgreementTests
+{
+    public static TheoryData<long[], int, bool> Activations() => new()
+    {
+        // shape, bits, signed
+        { [7], 4, false },                   // shorter than one SIMD vector
+        { [4, 33], 2, true },
+        { [4, 33], 8, false },
+        { [2, 16, 56, 56], 4, false },       // split into parallel pieces
+        { [2, 16, 56, 56], 3, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void LsqPlus_activations_with_an_offset_agree(long[] shape, int bits, bool signed)
+    {
+        Tensor x = Random(shape, seed: 1) + 0.3f;
+        LsqPlusQuantizer Make(bool fused)
+        {
+            var q = new LsqPlusQuantizer(bits, TensorRole.Activation, signed ? ActivationSign.Signed : ActivationSign.Unsigned) { UseFusedKernel = fused };
+            q.InitializeFrom(x);
+            return q;
+        }
+
+        LsqPlusQuantizer fused = Make(true), composed = Make(false);
+        double g = 1.0 / Math.Sqrt((x.dim() > 1 ? x.numel() / x.shape[0] : x.numel()) * (double)IntegerRange.Of(bits, signed).Max);
+        IntegerRange range = IntegerRange.Of(bits, signed);
+
+        // Twice as wide as the data the range was initialised from, so both tails are clipped and the offset learns.
+        AssertAgree(fused, composed, 2 * x, Random(shape, seed: 2), Math.Max(-range.Min, range.Max) * g, g);
+        Assert.True(Run(fused, 2 * x, Random(shape, seed: 2)).ParameterGradients[1][0] != 0);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 16, 3, 5, 5 }, 4)]
+    [InlineData(new long[] { 3, 70001 }, 2)]
+    public void LsqPlus_per_channel_weights_agree(long[] shape, int bits)
+    {
+        Tensor w = Random(shape, seed: 3, scale: 0.1f);
+        LsqPlusQuantizer Make(bool fused)
+        {
+            var q = new LsqPlusQuantizer(bits, TensorRole.Weight, ActivationSign.Signed, shape[0], learnOffset: false) { UseFusedKernel = fused };
+            q.InitializeFrom(w);
+            return q;
+        }
+
+        IntegerRange range = IntegerRange.Of(bits, true);
+        double g = 1.0 / Math.Sqrt(w.numel() / shape[0] * (double)range.Max);
+
+        AssertAgree(Make(true), Make(false), w, Random(shape, seed: 4), -range.Min * g);
+    }
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void Pact_agrees_with_a_clip_that_cuts_both_tails(long[] shape, int bits, bool signed)
+    {
+        Tensor x = Random(shape, seed: 5);
+        PactQuantizer Make(bool fused) => new(bits, signed ? ActivationSign.Signed : ActivationSign.Unsigned, initialClip: 1.1) { UseFusedKernel = fused };
+
+        AssertAgree(Make(true), Make(false), x, Random(shape, seed: 6), 1);
+    }
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void DoReFa_activations_agree_on_their_fixed_range(long[] shape, int bits, bool signed)
+    {
+        Tensor x = Random(shape, seed: 7);
+        DoReFaActivationQuantizer Make(bool fused)
+        {
+            var q = new DoReFaActivationQuantizer(bits, signed ? ActivationSign.Signed : ActivationSign.Unsigned) { UseFusedKernel = fused };
+            q.InitializeFrom(x);
+            return q;
+        }
+
+        AssertAgree(Make(true), Make(false), x, Random(shape, seed: 8));
+    }
+
+    [Fact]
+    public void A_pact_clip_that_went_negative_acts_with_its_magnitude_and_its_gradient_changes_sign()
+    {
+        Tensor x = Random([3, 40], seed: 9);
+        PactQuantizer Make(bool fused)
+        {
+            var q = new PactQuantizer(4, ActivationSign.Signed, initialClip: 0.8) { UseFusedKernel = fused };
+            using (no_grad())
+            {
+                q.Alpha.neg_();
+            }
+
+            return q;
+        }
+
+        PactQuantizer fused = Make(true);
+        AssertAgree(fused, Make(false), x, Random([3, 40], seed: 10), 1);
+        Outcome run = Run(fused, x, Random([3, 40], seed: 10));
+        Assert.True(run.ParameterGradients[0][0] != 0);
+    }
+}
