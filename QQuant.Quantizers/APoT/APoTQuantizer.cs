@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -23,7 +24,7 @@ namespace QQuant.Quantizers;
 /// construction); activations take the given initial clip or, from data, <c>min(max|x|, mean|x| + 3·std|x|)</c>.
 /// Per-channel weights standardise and clip each output channel on its own.</para>
 /// </remarks>
-public sealed class APoTQuantizer : CalibratedQuantizer
+public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     /// <summary>The weights' starting clip, in standard deviations of the standardised weight.</summary>
     public const double WeightClip = 3.0;
@@ -99,6 +100,12 @@ public sealed class APoTQuantizer : CalibratedQuantizer
     /// <summary>The learnable clipping level α, shape <c>[channels]</c>.</summary>
     public Parameter Alpha => _alpha;
 
+    /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && Role == TensorRole.Activation && FusedPath.Accepts(input, _alpha);
+
     /// <summary>Why <paramref name="bits"/> cannot make the grid, or null.</summary>
     public static string? BitsProblem(int bits, APoTGrid grid, ActivationSign sign)
     {
@@ -122,6 +129,16 @@ public sealed class APoTQuantizer : CalibratedQuantizer
     /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
+        // Weights are standardised first, which the fused kernel does not do; they are weight-sized anyway.
+        if (FusesFor(input))
+        {
+            (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
+            NormalizedGridRule rule = Grid == APoTGrid.Uniform
+                ? NormalizedGridRule.Uniform(alphas[0], IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
+                : NormalizedGridRule.Levels(alphas[0], IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
+            return FakeQuantFunction<NormalizedGridRule>.Apply(input, [rule], new FusedParameter(_alpha, derivative));
+        }
+
         using var scope = NewDisposeScope();
         Tensor t = Role == TensorRole.Weight ? Standardize(input) : input;
         Tensor alpha = AlongChannels(QuantizerMath.Positive(_alpha), input);

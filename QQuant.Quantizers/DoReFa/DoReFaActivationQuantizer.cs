@@ -35,10 +35,13 @@ public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuant
     public bool UseFusedKernel { get; set; } = true;
 
     /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && CpuFloats.Accepts(input);
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         int levels = (1 << Bits) - 1;
-        if (UseFusedKernel && CpuFloats.Accepts(input))
+        if (FusesFor(input))
         {
             return FakeQuantFunction<UnitGridRule>.Apply(input, [new UnitGridRule(levels, IsSigned)]);
         }

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using static TorchSharp.torch;
 
 namespace QQuant.Quantizers;
@@ -15,7 +16,7 @@ namespace QQuant.Quantizers;
 /// Differs from the Python reference's <c>EightBitQuant*</c>, which divides by the <em>signed</em> maximum and does
 /// not clamp, so values below <c>−max(x)</c> land beyond −127 steps and a tensor with only negative values flips sign.
 /// </remarks>
-public sealed class MaxAbsQuantizer : Quantizer
+public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Bit width: 2..8 when signed, 1..8 when unsigned.</param>
@@ -43,9 +44,22 @@ public sealed class MaxAbsQuantizer : Quantizer
     /// <summary>Grid steps between 0 and the scale: 2^(b−1) − 1 signed, 2^b − 1 unsigned.</summary>
     public int Levels { get; }
 
+    /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && CpuFloats.Accepts(input);
+
     /// <summary>Fake-quantizes <paramref name="input"/>; see the class summary for the formula.</summary>
     public override Tensor forward(Tensor input)
     {
+        if (FusesFor(input))
+        {
+            long rows = PerChannel && input.dim() > 1 ? input.shape[0] : 1;
+            MaxAbsRule[] rules = [.. ElementwiseKernel.MaxAbs(input, rows, positivePart: !Signed).Select(m => new MaxAbsRule(m > 0 ? m : 1, Levels, Signed))];
+            return FakeQuantFunction<MaxAbsRule>.Apply(input, rules);
+        }
+
         using var scope = NewDisposeScope();
         Tensor x = Signed ? input : input.clamp_min(0);
         Tensor error;

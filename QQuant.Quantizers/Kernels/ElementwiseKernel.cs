@@ -50,6 +50,59 @@ internal static unsafe class ElementwiseKernel
         return (SumPieces(first, pieces, rows), SumPieces(second, pieces, rows));
     }
 
+    /// <summary>
+    /// The largest magnitude of each row of <paramref name="x"/> (of <c>max(x, 0)</c> when
+    /// <paramref name="positivePart"/>), in one parallel pass; NaN when a row holds a NaN, as torch's amax.
+    /// </summary>
+    public static float[] MaxAbs(Tensor x, long rows, bool positivePart)
+    {
+        nint input = (nint)CpuFloats.Pointer(x);
+        long columns = x.numel() / rows;
+        int pieces = ParallelRows.Pieces(x.numel());
+        var partial = new float[pieces * rows];
+        ParallelRows.For(rows, columns, pieces, (piece, row, start, end) =>
+        {
+            ref float slot = ref partial[(piece * rows) + row];
+            slot = MathF.Max(slot, MaxAbs((float*)input + start, end - start, positivePart));
+        });
+        var maxima = new float[rows];
+        for (int piece = 0; piece < pieces; piece++)
+        {
+            for (long row = 0; row < rows; row++)
+            {
+                maxima[row] = MathF.Max(maxima[row], partial[(piece * rows) + row]);
+            }
+        }
+
+        return maxima;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float MaxAbs(float* x, long n, bool positivePart)
+    {
+        int width = Vector<float>.Count;
+        Vector<float> best = Vector<float>.Zero;
+        long i = 0;
+        for (; i <= n - width; i += width)
+        {
+            Vector<float> v = Vector.Load(x + i);
+            best = Vector.Max(best, positivePart ? v : Vector.Abs(v));
+        }
+
+        float result = 0;
+        for (int lane = 0; lane < width; lane++)
+        {
+            result = MathF.Max(result, best[lane]);
+        }
+
+        for (; i < n; i++)
+        {
+            result = MathF.Max(result, positivePart ? x[i] : MathF.Abs(x[i]));
+        }
+
+        return result;
+    }
+
     private static double[] SumPieces(double[] partial, int pieces, long rows)
     {
         var sums = new double[rows];

@@ -9,4 +9,7 @@ public interface IFusedQuantizer
 {
     /// <summary>Use the fused kernel where it applies (the default); false forces the composed path everywhere.</summary>
     bool UseFusedKernel { get; set; }
+
+    /// <summary>Whether quantizing <paramref name="input"/> now runs the fused kernel.</summary>
+    bool FusesFor(TorchSharp.torch.Tensor input);
 }

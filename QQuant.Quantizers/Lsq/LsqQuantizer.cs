@@ -53,11 +53,14 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool UseFusedKernel { get; set; } = true;
 
     /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _step);
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
         double gradientScale = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
-        if (UseFusedKernel && FusedPath.Accepts(input, _step))
+        if (FusesFor(input))
         {
             (float[] steps, float[] derivative) = LearnedScale.Read(_step);
             AffineGridRule[] rules = [.. steps.Select(step => new AffineGridRule(step, 0, range.Min, range.Max))];

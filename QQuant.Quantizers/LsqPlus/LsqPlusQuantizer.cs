@@ -78,11 +78,14 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool UseFusedKernel { get; set; } = true;
 
     /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _step) && (_offset is null || _offset.numel() == 1);
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
         double g = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
-        if (UseFusedKernel && FusedPath.Accepts(input, _step) && (_offset is null || _offset.numel() == 1))
+        if (FusesFor(input))
         {
             return Fused(input, range, g);
         }

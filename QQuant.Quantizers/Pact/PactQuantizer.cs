@@ -51,10 +51,13 @@ public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool UseFusedKernel { get; set; } = true;
 
     /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         int steps = IntegerRange.Of(Bits, IsSigned).Max;
-        if (UseFusedKernel && FusedPath.Accepts(input, _alpha))
+        if (FusesFor(input))
         {
             (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
             return FakeQuantFunction<ClipGridRule>.Apply(input, [new ClipGridRule(alphas[0], steps, IsSigned)], new FusedParameter(_alpha, derivative));

@@ -73,7 +73,7 @@ internal static class BenchKernelsCommand
                 using var methodScope = NewDisposeScope();
                 nn.Module<Tensor, Tensor> quantizer = QuantizerOf(policy(), activation, x);
                 var fused = quantizer as IFusedQuantizer;
-                foreach (bool useFused in fused is null ? [false] : new[] { true, false })
+                foreach (bool useFused in fused?.FusesFor(x) == true ? new[] { true, false } : [false])
                 {
                     fused?.UseFusedKernel = useFused;
                     (double ms, double ratio) = Interleaved(runs, () => Time(x, upstream, quantizer.call), () => Time(x, upstream, identity));

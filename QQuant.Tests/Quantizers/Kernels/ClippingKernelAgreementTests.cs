@@ -103,4 +103,53 @@ public sealed class ClippingKernelAgreementTests
         Outcome run = Run(fused, x, Random([3, 40], seed: 10));
         Assert.True(run.ParameterGradients[0][0] != 0);
     }
+
+    public static TheoryData<long[], int, bool, APoTGrid, bool> APoTActivations() => new()
+    {
+        // shape, bits, signed, grid, additive levels
+        { [7], 4, false, APoTGrid.PowerOfTwo, true },
+        { [4, 33], 3, true, APoTGrid.PowerOfTwo, true },
+        { [4, 33], 5, false, APoTGrid.PowerOfTwo, false },
+        { [2, 16, 56, 56], 4, false, APoTGrid.PowerOfTwo, true },
+        { [2, 16, 56, 56], 4, true, APoTGrid.Uniform, true },
+        { [4, 33], 2, false, APoTGrid.Uniform, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(APoTActivations))]
+    public void APoT_activations_agree_on_uniform_and_power_of_two_grids(long[] shape, int bits, bool signed, APoTGrid grid, bool additive)
+    {
+        Tensor x = Random(shape, seed: 11);
+        APoTQuantizer Make(bool fused) =>
+            new(bits, TensorRole.Activation, grid, signed ? ActivationSign.Signed : ActivationSign.Unsigned, initialClip: 1.2, additive: additive)
+            {
+                UseFusedKernel = fused,
+            };
+
+        // A term is g · (q − v) inside the clip (|q − v| ≤ 1) and g · q outside (|q| ≤ 1).
+        AssertAgree(Make(true), Make(false), x, Random(shape, seed: 12), 1);
+    }
+
+    [Theory]
+    [InlineData(new long[] { 7 }, 8, true, false)]
+    [InlineData(new long[] { 4, 33 }, 8, false, false)]
+    [InlineData(new long[] { 2, 16, 56, 56 }, 8, false, false)]
+    [InlineData(new long[] { 16, 3, 5, 5 }, 8, true, true)]
+    [InlineData(new long[] { 3, 70001 }, 4, true, true)]
+    public void Max_abs_grids_agree_per_tensor_and_per_channel(long[] shape, int bits, bool signed, bool perChannel)
+    {
+        Tensor x = Random(shape, seed: 13);
+        MaxAbsQuantizer Make(bool fused) => new(bits, signed, perChannel) { UseFusedKernel = fused };
+
+        AssertAgree(Make(true), Make(false), x, Random(shape, seed: 14));
+    }
+
+    [Fact]
+    public void A_max_abs_row_of_zeros_acts_with_scale_one()
+    {
+        using Tensor x = cat([zeros(1, 20), Random([1, 20], seed: 15)]);
+        MaxAbsQuantizer Make(bool fused) => new(8, true, perChannel: true) { UseFusedKernel = fused };
+
+        AssertAgree(Make(true), Make(false), x, Random([2, 20], seed: 16));
+    }
 }
