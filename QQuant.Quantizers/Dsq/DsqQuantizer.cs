@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
 using static TorchSharp.torch;
@@ -25,7 +26,7 @@ namespace QQuant.Quantizers;
 /// constant tensor gets <c>[c − ½, c + ½]</c>. α starts at its initial value (default 0.2) and is not changed by
 /// initialisation. One set of bounds per tensor.</para>
 /// </remarks>
-public sealed class DsqQuantizer : CalibratedQuantizer
+public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     private const double AlphaFloor = 1e-6;
     private const double AlphaCeiling = 0.5 - 1e-6;
@@ -71,6 +72,12 @@ public sealed class DsqQuantizer : CalibratedQuantizer
     /// <summary>The learnable upper clipping bound.</summary>
     public Parameter Upper => _upper;
 
+    /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
+
     /// <summary>
     /// The differentiable surrogate <c>l + Δ(i + (φ(x) + 1)/2)</c> whose gradient the forward pass uses: finite
     /// differences of this function check the forward's gradients.
@@ -78,7 +85,7 @@ public sealed class DsqQuantizer : CalibratedQuantizer
     public Tensor SoftQuantize(Tensor input) => Compute(input, soft: true);
 
     /// <inheritdoc />
-    protected override Tensor Quantize(Tensor input) => Compute(input, soft: false);
+    protected override Tensor Quantize(Tensor input) => FusesFor(input) ? Fused(input) : Compute(input, soft: false);
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)
@@ -94,6 +101,26 @@ public sealed class DsqQuantizer : CalibratedQuantizer
         Tensor constant = upper <= lower;
         _lower.copy_(where(constant, lower - 0.5, lower));
         _upper.copy_(where(constant, upper + 0.5, upper));
+    }
+
+    private Tensor Fused(Tensor input)
+    {
+        int intervals = (1 << Bits) - 1;
+        SoftStepRule rule;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            // The scalars with the composed path's own tensor operations, so both agree bit for bit.
+            Tensor span = _upper - _lower;
+            Tensor delta = span.clamp_min(QuantizerMath.MinimumScale) / intervals;
+            Tensor alpha = _alpha.clamp(AlphaFloor, AlphaCeiling);
+            Tensor logTerm = (2 / alpha - 1).log();
+            float[] values = CpuFloats.Values(cat([_lower, _upper, delta, logTerm / delta, logTerm, alpha, (span >= QuantizerMath.MinimumScale).to(float32)]));
+            rule = new SoftStepRule(values[0], values[1], values[2], intervals, values[3], values[4], values[5], values[6] > 0);
+        }
+
+        return FakeQuantFunction<SoftStepRule>.Apply(
+            input, [rule], new FusedParameter(_lower, [1], Sum: 0), new FusedParameter(_upper, [1], Sum: 1), new FusedParameter(_alpha, [1], Sum: 2));
     }
 
     private Tensor Compute(Tensor input, bool soft)

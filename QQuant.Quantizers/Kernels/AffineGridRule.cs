@@ -27,20 +27,20 @@ internal readonly struct AffineGridRule : IElementRule
     public float Forward(float x) => (MathF.Round(Math.Clamp((x - _b) / _s, _lo, _hi), MidpointRounding.ToEven) * _s) + _b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (Vector<float> Input, Vector<float> First, Vector<float> Second) Backward(Vector<float> x, Vector<float> g)
+    public (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g)
     {
         Vector<float> v = (x - _offset) / _step;
         Vector<int> below = Vector.LessThan(v, _min);
         Vector<int> inside = Vector.AndNot(Vector.LessThanOrEqual(v, _max), below);
         Vector<float> step = g * Vector.ConditionalSelect(inside, Vector.Round(v) - v, Vector.ConditionalSelect(below, _min, _max));
-        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), step, Vector.ConditionalSelect(inside, Vector<float>.Zero, g));
+        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), step, Vector.ConditionalSelect(inside, Vector<float>.Zero, g), Vector<float>.Zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (float Input, float First, float Second) Backward(float x, float g)
+    public (float Input, float First, float Second, float Third) Backward(float x, float g)
     {
         float v = (x - _b) / _s;
         bool inside = v >= _lo && v <= _hi;
-        return (inside ? g : 0, g * (inside ? MathF.Round(v, MidpointRounding.ToEven) - v : v < _lo ? _lo : _hi), inside ? 0 : g);
+        return (inside ? g : 0, g * (inside ? MathF.Round(v, MidpointRounding.ToEven) - v : v < _lo ? _lo : _hi), inside ? 0 : g, 0);
     }
 }

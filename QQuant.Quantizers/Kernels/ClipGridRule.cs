@@ -37,19 +37,19 @@ internal readonly struct ClipGridRule : IElementRule
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (Vector<float> Input, Vector<float> First, Vector<float> Second) Backward(Vector<float> x, Vector<float> g)
+    public (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g)
     {
         Vector<int> above = Vector.GreaterThanOrEqual(x, _alpha);
         Vector<int> below = Vector.AndNot(Vector.LessThan(x, _low), above);
         Vector<float> alpha = Vector.ConditionalSelect(above, g, Vector.ConditionalSelect(below, g * _lowSign, Vector<float>.Zero));
-        return (Vector.ConditionalSelect(above | below, Vector<float>.Zero, g), alpha, Vector<float>.Zero);
+        return (Vector.ConditionalSelect(above | below, Vector<float>.Zero, g), alpha, Vector<float>.Zero, Vector<float>.Zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (float Input, float First, float Second) Backward(float x, float g)
+    public (float Input, float First, float Second, float Third) Backward(float x, float g)
     {
         bool above = x >= _a;
         bool below = !above && x < _l;
-        return (above || below ? 0 : g, above ? g : below ? g * _sign : 0, 0);
+        return (above || below ? 0 : g, above ? g : below ? g * _sign : 0, 0, 0);
     }
 }

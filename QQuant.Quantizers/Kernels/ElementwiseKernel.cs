@@ -29,25 +29,26 @@ internal static unsafe class ElementwiseKernel
     }
 
     /// <summary>
-    /// Writes the input's gradient to <paramref name="inputGradient"/> (skipped when null) and returns the two
-    /// per-row sums of the rules' parameter terms.
+    /// Writes the input's gradient to <paramref name="inputGradient"/> (skipped when null) and returns the three
+    /// per-row sums of the rules' parameter terms, as <c>sums[term][row]</c>.
     /// </summary>
-    public static (double[] First, double[] Second) Backward<TRule>(Tensor x, Tensor gradient, Tensor? inputGradient, TRule[] rules)
+    public static double[][] Backward<TRule>(Tensor x, Tensor gradient, Tensor? inputGradient, TRule[] rules)
         where TRule : struct, IElementRule
     {
         nint input = (nint)CpuFloats.Pointer(x), g = (nint)CpuFloats.Pointer(gradient);
         nint gx = inputGradient is null ? 0 : (nint)CpuFloats.Pointer(inputGradient);
         long rows = rules.Length, columns = x.numel() / rows;
         int pieces = ParallelRows.Pieces(x.numel());
-        var first = new double[pieces * rows];
-        var second = new double[pieces * rows];
+        double[][] partial = [new double[pieces * rows], new double[pieces * rows], new double[pieces * rows]];
         ParallelRows.For(rows, columns, pieces, (piece, row, start, end) =>
         {
-            (double a, double b) = Backward(rules[row], (float*)input + start, (float*)g + start, gx == 0 ? null : (float*)gx + start, end - start);
-            first[(piece * rows) + row] += a;
-            second[(piece * rows) + row] += b;
+            (double a, double b, double c) = Backward(rules[row], (float*)input + start, (float*)g + start, gx == 0 ? null : (float*)gx + start, end - start);
+            long slot = (piece * rows) + row;
+            partial[0][slot] += a;
+            partial[1][slot] += b;
+            partial[2][slot] += c;
         });
-        return (SumPieces(first, pieces, rows), SumPieces(second, pieces, rows));
+        return [.. partial.Select(p => SumPieces(p, pieces, rows))];
     }
 
     /// <summary>
@@ -136,33 +137,35 @@ internal static unsafe class ElementwiseKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (double First, double Second) Backward<TRule>(TRule rule, float* x, float* g, float* gx, long n)
+    private static (double First, double Second, double Third) Backward<TRule>(TRule rule, float* x, float* g, float* gx, long n)
         where TRule : struct, IElementRule
     {
         int width = Vector<float>.Count;
-        double first = 0, second = 0;
+        double first = 0, second = 0, third = 0;
         for (long blockStart = 0; blockStart < n; blockStart += Block)
         {
             long blockEnd = Math.Min(n, blockStart + Block);
-            Vector<float> a = Vector<float>.Zero, b = Vector<float>.Zero;
+            Vector<float> a = Vector<float>.Zero, b = Vector<float>.Zero, c = Vector<float>.Zero;
             long i = blockStart;
             for (; i <= blockEnd - width; i += width)
             {
-                (Vector<float> grad, Vector<float> termA, Vector<float> termB) = rule.Backward(Vector.Load(x + i), Vector.Load(g + i));
+                (Vector<float> grad, Vector<float> termA, Vector<float> termB, Vector<float> termC) = rule.Backward(Vector.Load(x + i), Vector.Load(g + i));
                 a += termA;
                 b += termB;
+                c += termC;
                 if (gx is not null)
                 {
                     Vector.Store(grad, gx + i);
                 }
             }
 
-            float tailA = 0, tailB = 0;
+            float tailA = 0, tailB = 0, tailC = 0;
             for (; i < blockEnd; i++)
             {
-                (float grad, float termA, float termB) = rule.Backward(x[i], g[i]);
+                (float grad, float termA, float termB, float termC) = rule.Backward(x[i], g[i]);
                 tailA += termA;
                 tailB += termB;
+                tailC += termC;
                 if (gx is not null)
                 {
                     gx[i] = grad;
@@ -171,8 +174,9 @@ internal static unsafe class ElementwiseKernel
 
             first += Vector.Sum(a) + tailA;
             second += Vector.Sum(b) + tailB;
+            third += Vector.Sum(c) + tailC;
         }
 
-        return (first, second);
+        return (first, second, third);
     }
 }

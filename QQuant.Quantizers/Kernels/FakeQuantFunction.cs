@@ -23,7 +23,7 @@ internal sealed class FakeQuantFunction<TRule> : autograd.SingleTensorFunction<F
             return Forward(x, rules);
         }
 
-        var plan = new Plan(rules, [.. parameters.Select(p => new ParameterPlan(p.Factors, p.UsesSecondSum, p.Parameter.shape))]);
+        var plan = new Plan(rules, [.. parameters.Select(p => new ParameterPlan(p.Factors, p.Sum, p.Parameter.shape))]);
         if (!x.is_leaf || !x.requires_grad)
         {
             return apply([x, .. parameters.Select(p => p.Parameter), plan]);
@@ -52,11 +52,11 @@ internal sealed class FakeQuantFunction<TRule> : autograd.SingleTensorFunction<F
         var plan = (Plan)ctx.get_data(nameof(Plan));
         using Tensor gradient = grad_output.contiguous();
         Tensor? inputGradient = plan.InputNeedsGradient ? empty_like(x) : null;
-        (double[] first, double[] second) = ElementwiseKernel.Backward(x, gradient, inputGradient, plan.Rules);
+        double[][] sums = ElementwiseKernel.Backward(x, gradient, inputGradient, plan.Rules);
         var gradients = new List<Tensor> { inputGradient! };
         foreach (ParameterPlan p in plan.Parameters)
         {
-            gradients.Add(tensor(p.Gradient(p.UsesSecondSum ? second : first), device: x.device).view(p.Shape));
+            gradients.Add(tensor(p.Gradient(sums[p.Sum]), device: x.device).view(p.Shape));
         }
 
         gradients.Add(null!);
@@ -77,14 +77,15 @@ internal sealed class FakeQuantFunction<TRule> : autograd.SingleTensorFunction<F
 }
 
 /// <summary>
-/// A learned parameter of a fused quantizer: its gradient is the kernel's first or second per-row sum times
-/// <paramref name="Factors"/> (one per element of the parameter: the chain rule from the value the kernel acted with
-/// back to the parameter, including LSQ's gradient scale).
+/// A learned parameter of a fused quantizer: its gradient is the kernel's per-row sum number <paramref name="Sum"/>
+/// (0, 1 or 2: the rule's first, second or third term) times <paramref name="Factors"/> (one per element of the
+/// parameter: the chain rule from the value the kernel acted with back to the parameter, including LSQ's gradient
+/// scale).
 /// </summary>
-internal sealed record FusedParameter(Tensor Parameter, float[] Factors, bool UsesSecondSum = false);
+internal sealed record FusedParameter(Tensor Parameter, float[] Factors, int Sum = 0);
 
 /// <summary>What the backward needs of a <see cref="FusedParameter"/>, without holding the tensor.</summary>
-internal sealed record ParameterPlan(float[] Factors, bool UsesSecondSum, long[] Shape)
+internal sealed record ParameterPlan(float[] Factors, int Sum, long[] Shape)
 {
     /// <summary>The gradient's values from the per-row sums (all rows together for a one-element parameter).</summary>
     public float[] Gradient(double[] sums)

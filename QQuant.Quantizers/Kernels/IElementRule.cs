@@ -18,11 +18,11 @@ internal interface IElementRule
 
     /// <summary>
     /// The input's gradient for upstream gradient <paramref name="g"/>, and this element's terms of the row's learned
-    /// parameters' gradients (zero for rules with fewer parameters). Returned rather than added through references,
+    /// parameters' gradients (up to three; zero for rules with fewer parameters). Returned rather than added through references,
     /// so the kernel's accumulators stay in registers.
     /// </summary>
-    (Vector<float> Input, Vector<float> First, Vector<float> Second) Backward(Vector<float> x, Vector<float> g);
+    (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g);
 
     /// <inheritdoc cref="Backward(Vector{float}, Vector{float})" />
-    (float Input, float First, float Second) Backward(float x, float g);
+    (float Input, float First, float Second, float Third) Backward(float x, float g);
 }

@@ -35,9 +35,9 @@ internal readonly struct MaxAbsRule : IElementRule
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (Vector<float> Input, Vector<float> First, Vector<float> Second) Backward(Vector<float> x, Vector<float> g) =>
-        (_signed ? g : Vector.ConditionalSelect(Vector.GreaterThanOrEqual(x, Vector<float>.Zero), g, Vector<float>.Zero), Vector<float>.Zero, Vector<float>.Zero);
+    public (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g) =>
+        (_signed ? g : Vector.ConditionalSelect(Vector.GreaterThanOrEqual(x, Vector<float>.Zero), g, Vector<float>.Zero), Vector<float>.Zero, Vector<float>.Zero, Vector<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (float Input, float First, float Second) Backward(float x, float g) => (_signed || x >= 0 ? g : 0, 0, 0);
+    public (float Input, float First, float Second, float Third) Backward(float x, float g) => (_signed || x >= 0 ? g : 0, 0, 0, 0);
 }

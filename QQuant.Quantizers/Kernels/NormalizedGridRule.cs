@@ -37,21 +37,21 @@ internal readonly struct NormalizedGridRule : IElementRule
     public float Forward(float x) => Grid(Math.Clamp(x / _a, _lo, 1)) * _a;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (Vector<float> Input, Vector<float> First, Vector<float> Second) Backward(Vector<float> x, Vector<float> g)
+    public (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g)
     {
         Vector<float> v = x / _alpha;
         Vector<int> inside = Vector.GreaterThanOrEqual(v, _min) & Vector.LessThanOrEqual(v, Vector<float>.One);
         Vector<float> q = Grid(Vector.Min(Vector.Max(v, _min), Vector<float>.One));
-        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), g * (q - Vector.ConditionalSelect(inside, v, Vector<float>.Zero)), Vector<float>.Zero);
+        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), g * (q - Vector.ConditionalSelect(inside, v, Vector<float>.Zero)), Vector<float>.Zero, Vector<float>.Zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (float Input, float First, float Second) Backward(float x, float g)
+    public (float Input, float First, float Second, float Third) Backward(float x, float g)
     {
         float v = x / _a;
         bool inside = v >= _lo && v <= 1;
         float q = Grid(Math.Clamp(v, _lo, 1));
-        return (inside ? g : 0, g * (q - (inside ? v : 0)), 0);
+        return (inside ? g : 0, g * (q - (inside ? v : 0)), 0, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -43,12 +43,12 @@ internal readonly struct UnitGridRule : IElementRule
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (Vector<float> Input, Vector<float> First, Vector<float> Second) Backward(Vector<float> x, Vector<float> g)
+    public (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g)
     {
         Vector<int> inside = Vector.GreaterThanOrEqual(x, _min) & Vector.LessThanOrEqual(x, Vector<float>.One);
-        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), Vector<float>.Zero, Vector<float>.Zero);
+        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), Vector<float>.Zero, Vector<float>.Zero, Vector<float>.Zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (float Input, float First, float Second) Backward(float x, float g) => (x >= _lo && x <= 1 ? g : 0, 0, 0);
+    public (float Input, float First, float Second, float Third) Backward(float x, float g) => (x >= _lo && x <= 1 ? g : 0, 0, 0, 0);
 }

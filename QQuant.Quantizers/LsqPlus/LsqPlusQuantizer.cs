@@ -116,7 +116,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
         // An offset comes with one step per tensor (activations only).
         float beta = CpuFloats.Values(_offset)[0];
         AffineGridRule[] withOffset = [new AffineGridRule(steps[0], beta, range.Min, range.Max)];
-        return FakeQuantFunction<AffineGridRule>.Apply(input, withOffset, step, new FusedParameter(_offset, [(float)g], UsesSecondSum: true));
+        return FakeQuantFunction<AffineGridRule>.Apply(input, withOffset, step, new FusedParameter(_offset, [(float)g], Sum: 1));
     }
 
     /// <inheritdoc />

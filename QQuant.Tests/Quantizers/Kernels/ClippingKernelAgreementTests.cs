@@ -152,4 +152,31 @@ public sealed class ClippingKernelAgreementTests
 
         AssertAgree(Make(true), Make(false), x, Random([2, 20], seed: 16));
     }
+
+    public static TheoryData<long[], int, bool> DsqCases() => new()
+    {
+        // shape, bits, signed
+        { [7], 4, false },
+        { [4, 33], 1, false },
+        { [4, 33], 2, true },
+        { [2, 16, 56, 56], 4, false },
+        { [16, 3, 5, 5], 3, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(DsqCases))]
+    public void Dsq_agrees_in_its_hard_forward_and_soft_gradients(long[] shape, int bits, bool signed)
+    {
+        Tensor x = Random(shape, seed: 17);
+        DsqQuantizer Make(bool fused)
+        {
+            var q = new DsqQuantizer(bits, signed ? ActivationSign.Signed : ActivationSign.Unsigned, initialAlpha: 0.3) { UseFusedKernel = fused };
+            q.InitializeFrom(0.8f * x);
+            return q;
+        }
+
+        // Terms of lower and upper stay below about 3, alpha's below about 4Δ (Δ < 1 here); tanh is libtorch's on the
+        // composed path and exp-based in the kernel, so the input's gradient agrees to 1e-5 of g rather than in ulps.
+        AssertAgree(Make(true), Make(false), x, Random(shape, seed: 18), inputTolerance: 1e-5, 4, 4, 4);
+    }
 }
