@@ -70,8 +70,9 @@ internal static class BenchAnalyzeCommand
             return stopwatch.Elapsed.TotalSeconds;
         }
 
-        double withoutSensitivity = Median(runs, () => Analyze(false, "model_analysis_no_sensitivity.html"));
-        double withSensitivity = Median(runs, () => Analyze(true, "model_analysis.html"));
+        // No warm-up: a user's one run of qquant analyze pays for the first calls too.
+        double withoutSensitivity = BenchTiming.Median(runs, () => Analyze(false, "model_analysis_no_sensitivity.html"), warmUps: 0);
+        double withSensitivity = BenchTiming.Median(runs, () => Analyze(true, "model_analysis.html"), warmUps: 0);
         int layers = report!.Comparison.Layers.Count;
 
         string Line(string what, double seconds) =>
@@ -121,16 +122,13 @@ internal static class BenchAnalyzeCommand
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor input = floatModel.Preprocess([image]);
-        double Time(nn.Module<Tensor, Tensor> model)
-        {
-            model.call(input).Dispose();
-            return Median(runs, () =>
+        double Time(nn.Module<Tensor, Tensor> model) =>
+            BenchTiming.Median(runs, () =>
             {
                 var stopwatch = Stopwatch.StartNew();
                 model.call(input).Dispose();
                 return stopwatch.Elapsed.TotalSeconds;
             });
-        }
 
         return (Time(floatModel.Model), Time(quantized.Model));
     }
@@ -152,11 +150,5 @@ internal static class BenchAnalyzeCommand
 
         picture.SaveAsPng(path);
         return path;
-    }
-
-    private static double Median(int runs, Func<double> measure)
-    {
-        double[] seconds = [.. Enumerable.Range(0, runs).Select(_ => measure()).Order()];
-        return seconds[seconds.Length / 2];
     }
 }

@@ -66,7 +66,7 @@ internal static class BenchKernelsCommand
             Tensor upstream = randn(shape);
             string shapeText = string.Join("x", shape);
             Func<Tensor, Tensor> identity = t => t * 1.0f;
-            (double floor, _) = Interleaved(runs, () => Time(x, upstream, identity), () => Time(x, upstream, identity));
+            (double floor, _) = BenchTiming.Alternating(runs, () => Time(x, upstream, identity), () => Time(x, upstream, identity));
             Report(output, rows, "floor (x * 1.0)", shapeText, "floor", floor, 1);
             foreach ((string name, Func<QuantPolicy> policy, bool hasActivation) in Methods.Where(m => !activation || m.Activation))
             {
@@ -76,7 +76,7 @@ internal static class BenchKernelsCommand
                 foreach (bool useFused in fused?.FusesFor(x) == true ? new[] { true, false } : [false])
                 {
                     fused?.UseFusedKernel = useFused;
-                    (double ms, double ratio) = Interleaved(runs, () => Time(x, upstream, quantizer.call), () => Time(x, upstream, identity));
+                    (double ms, double ratio) = BenchTiming.Alternating(runs, () => Time(x, upstream, quantizer.call), () => Time(x, upstream, identity));
                     Report(output, rows, name, shapeText, useFused ? "fused" : "composed", ms, ratio);
                 }
             }
@@ -116,36 +116,6 @@ internal static class BenchKernelsCommand
         Tensor y = f(leaf);
         y.backward([upstream]);
         return stopwatch.Elapsed.TotalMilliseconds;
-    }
-
-    /// <summary>
-    /// Runs <paramref name="measure"/> and the floor alternately (after two warm-up pairs), so both see the same
-    /// machine state; returns the median of the first and its ratio to the floor's median.
-    /// </summary>
-    private static (double Ms, double Ratio) Interleaved(int runs, Func<double> measure, Func<double> floor)
-    {
-        for (int i = 0; i < 2; i++)
-        {
-            measure();
-            floor();
-        }
-
-        var times = new List<double>();
-        var floors = new List<double>();
-        for (int i = 0; i < runs; i++)
-        {
-            times.Add(measure());
-            floors.Add(floor());
-        }
-
-        double median = Median(times);
-        return (median, median / Median(floors));
-    }
-
-    private static double Median(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 
     private static void Report(TextWriter output, JsonArray rows, string name, string shape, string impl, double ms, double ratio)

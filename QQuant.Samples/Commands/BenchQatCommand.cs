@@ -95,13 +95,13 @@ internal static class BenchQatCommand
             Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
             double floatMemory = PeakMegabytes(() => Build(factory, bench, null, images), images, labels);
             using Trainee floatModel = Build(factory, bench, null, images);
-            (double floatTrain, double floatEval) = (Median(runs, () => floatModel.Step(images, labels)), Median(runs, () => floatModel.Evaluate(images)));
+            (double floatTrain, double floatEval) = (BenchTiming.Median(runs, () => floatModel.Step(images, labels)), BenchTiming.Median(runs, () => floatModel.Evaluate(images)));
             Report(output, rows, bench.Name, "float", floatTrain, 1, floatEval, 1, floatMemory, 1);
             foreach ((string method, Func<QuantPolicy> policy) in Methods)
             {
                 using Trainee quantized = Build(factory, bench, policy(), images);
-                (double train, double trainRatio) = Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
-                (double eval, double evalRatio) = Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
+                (double train, double trainRatio) = BenchTiming.Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
+                (double eval, double evalRatio) = BenchTiming.Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
                 double memory = PeakMegabytes(() => Build(factory, bench, policy(), images), images, labels);
                 Report(output, rows, bench.Name, method, train, trainRatio, eval, evalRatio, memory, memory / floatMemory);
             }
@@ -145,39 +145,6 @@ internal static class BenchQatCommand
         ProcessMemory.ResetPeak();
         trainee.Step(images, labels);
         return (ProcessMemory.PeakKilobytes() - before) / 1024.0;
-    }
-
-    private static (double Ms, double Ratio) Alternating(int runs, Func<double> measure, Func<double> baseline)
-    {
-        for (int i = 0; i < 2; i++)
-        {
-            measure();
-            baseline();
-        }
-
-        var times = new List<double>();
-        var baselines = new List<double>();
-        for (int i = 0; i < runs; i++)
-        {
-            times.Add(measure());
-            baselines.Add(baseline());
-        }
-
-        double median = MedianOf(times);
-        return (median, median / MedianOf(baselines));
-    }
-
-    private static double Median(int runs, Func<double> measure)
-    {
-        measure();
-        measure();
-        return MedianOf([.. Enumerable.Range(0, runs).Select(_ => measure())]);
-    }
-
-    private static double MedianOf(List<double> values)
-    {
-        values.Sort();
-        return values[values.Count / 2];
     }
 
     private static void Report(TextWriter output, JsonArray rows, string model, string method, double train, double trainRatio, double eval, double evalRatio, double memory, double memoryRatio)
