@@ -18,10 +18,10 @@ internal static class CpuFloats
     /// <summary>The address of the first element of a tensor <see cref="Accepts"/> takes.</summary>
     public static unsafe float* Pointer(Tensor x) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(x.bytes));
 
-    /// <summary>The values of a small CPU or GPU tensor (a quantizer's steps), as floats.</summary>
+    /// <summary>The values of a small CPU tensor (a quantizer's steps), as floats.</summary>
     public static float[] Values(Tensor state)
     {
-        using Tensor host = state.detach().to(float32, CPU).contiguous();
-        return host.data<float>().ToArray();
+        using Tensor values = state.detach().to(float32).contiguous();
+        return values.data<float>().ToArray();
     }
 }
