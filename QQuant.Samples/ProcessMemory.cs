@@ -42,12 +42,21 @@ internal static partial class ProcessMemory
 
     private static void TrimAllocator()
     {
-        if (OperatingSystem.IsLinux())
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
         {
             malloc_trim(0);
         }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (musl has no malloc_trim): the readings then include the allocator's free memory.
+        }
     }
 
-    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    [LibraryImport("libc.so.6", EntryPoint = "malloc_trim")]
     private static partial int malloc_trim(nuint pad);
 }

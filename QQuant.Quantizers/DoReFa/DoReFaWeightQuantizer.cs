@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Quantizers.Kernels;
 using static TorchSharp.torch;
 
 namespace QQuant.Quantizers;
@@ -16,7 +17,7 @@ namespace QQuant.Quantizers;
 /// maps to the level just above zero. Unlike the Python reference, which uses a signed integer grid with zero point
 /// 0 and gives 1-bit weights no gradient.
 /// </remarks>
-public sealed class DoReFaWeightQuantizer : CalibratedQuantizer
+public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">1..8.</param>
@@ -33,6 +34,12 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer
     }
 
     /// <inheritdoc />
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <inheritdoc />
+    public bool FusesFor(Tensor input) => UseFusedKernel && Bits > 1 && CpuFloats.Accepts(input);
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -47,6 +54,11 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer
 
         int levels = (1 << Bits) - 1;
         Tensor t = input.tanh();
+        if (FusesFor(input))
+        {
+            return DoReFaWeightFunction.Apply(t, PerChannel && t.dim() > 1 ? t.shape[0] : 1, levels).MoveToOuterDisposeScope();
+        }
+
         Tensor max = QuantizerMath.AmaxAbs(t, PerChannel);
         Tensor r = t / (2 * QuantizerMath.OneWhereZero(max)) + 0.5;
         return (2 * StraightThrough.Round(r * levels) / levels - 1).MoveToOuterDisposeScope();

@@ -179,4 +179,44 @@ public sealed class ClippingKernelAgreementTests
         // composed path and exp-based in the kernel, so the input's gradient agrees to 1e-5 of g rather than in ulps.
         AssertAgree(Make(true), Make(false), x, Random(shape, seed: 18), inputTolerance: 1e-5, 4, 4, 4);
     }
+
+    [Theory]
+    [InlineData(new long[] { 7 }, 4, false)]
+    [InlineData(new long[] { 16, 3, 5, 5 }, 2, false)]
+    [InlineData(new long[] { 16, 3, 5, 5 }, 4, true)]
+    [InlineData(new long[] { 3, 70001 }, 8, true)]
+    [InlineData(new long[] { 64, 64, 3, 3 }, 4, false)]
+    public void DoReFa_weights_agree_including_the_gradient_through_the_maximum(long[] shape, int bits, bool perChannel)
+    {
+        Tensor w = Random(shape, seed: 19, scale: 0.5f);
+        DoReFaWeightQuantizer Make(bool fused) => new(bits, perChannel) { UseFusedKernel = fused };
+        Tensor upstream = Random(shape, seed: 20);
+
+        Outcome a = Run(Make(true), w, upstream);
+        Outcome b = Run(Make(false), w, upstream);
+
+        // The maximum's gradient is a sum over its row, added to the largest elements: it agrees to the summation order.
+        Assert.Equal(b.Output, a.Output);
+        float[] expected = b.InputGradient!, actual = a.InputGradient!;
+        float largest = expected.Max(MathF.Abs);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            float ulp = MathF.BitIncrement(MathF.Abs(expected[i])) - MathF.Abs(expected[i]);
+            Assert.True(MathF.Abs(actual[i] - expected[i]) <= (1e-5f * largest) + (4 * ulp), $"element {i}: composed {expected[i]}, fused {actual[i]}");
+        }
+    }
+
+    [Fact]
+    public void DoReFa_weights_share_the_maximum_s_gradient_among_tied_elements()
+    {
+        using Tensor w = tensor(new float[] { 0.5f, -0.5f, 0.2f, 0.1f, -0.3f, 0.5f, 0.05f, 0.4f, -0.1f });
+        DoReFaWeightQuantizer Make(bool fused) => new(4) { UseFusedKernel = fused };
+        Tensor upstream = Random([9], seed: 21);
+
+        Outcome a = Run(Make(true), w, upstream);
+        Outcome b = Run(Make(false), w, upstream);
+
+        Assert.Equal(b.Output, a.Output);
+        AssertWithinUlps(b.InputGradient!, a.InputGradient!, 8);
+    }
 }
