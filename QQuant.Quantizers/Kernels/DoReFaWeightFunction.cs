@@ -20,7 +20,7 @@ internal sealed class DoReFaWeightFunction : autograd.SingleTensorFunction<DoReF
         var plan = new Plan(maxima, [.. maxima.Select(m => new TanhGridRule(m > 0 ? m : 1, levels))]);
         if (!is_grad_enabled() || !t.requires_grad)
         {
-            return Forward(t, plan.Rules);
+            return ElementwiseKernel.Forward(t, plan.Rules);
         }
 
         return apply(t, plan);
@@ -33,7 +33,7 @@ internal sealed class DoReFaWeightFunction : autograd.SingleTensorFunction<DoReF
         var plan = (Plan)vars[1];
         ctx.save_for_backward([t]);
         ctx.save_data(nameof(Plan), plan);
-        return Forward(t, plan.Rules);
+        return ElementwiseKernel.Forward(t, plan.Rules);
     }
 
     /// <inheritdoc />
@@ -73,13 +73,6 @@ internal sealed class DoReFaWeightFunction : autograd.SingleTensorFunction<DoReF
         }
 
         return [inputGradient, null!];
-    }
-
-    private static Tensor Forward(Tensor t, TanhGridRule[] rules)
-    {
-        Tensor y = empty_like(t);
-        ElementwiseKernel.Forward(t, y, rules);
-        return y;
     }
 
     private sealed record Plan(float[] Maxima, TanhGridRule[] Rules);

@@ -18,14 +18,16 @@ internal static unsafe class ElementwiseKernel
     /// <summary>Elements whose terms are summed in float32 before they join the float64 totals.</summary>
     private const int Block = 4096;
 
-    /// <summary>Writes <paramref name="rules"/>[row]'s forward of <paramref name="x"/> to <paramref name="y"/>.</summary>
-    public static void Forward<TRule>(Tensor x, Tensor y, TRule[] rules)
+    /// <summary>A new tensor like <paramref name="x"/> holding <paramref name="rules"/>[row]'s forward of each row.</summary>
+    public static Tensor Forward<TRule>(Tensor x, TRule[] rules)
         where TRule : struct, IElementRule
     {
+        Tensor y = empty_like(x);
         nint input = (nint)CpuFloats.Pointer(x), output = (nint)CpuFloats.Pointer(y);
         long rows = rules.Length, columns = x.numel() / rows;
         ParallelRows.For(rows, columns, ParallelRows.Pieces(x.numel()), (_, row, start, end) =>
             Forward(rules[row], (float*)input + start, (float*)output + start, end - start));
+        return y;
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ internal sealed class FakeQuantFunction<TRule> : autograd.SingleTensorFunction<F
     {
         if (!is_grad_enabled() || !(x.requires_grad || parameters.Any(p => p.Parameter.requires_grad)))
         {
-            return Forward(x, rules);
+            return ElementwiseKernel.Forward(x, rules);
         }
 
         var plan = new Plan(rules, [.. parameters.Select(p => new ParameterPlan(p.Factors, p.Sum, p.Parameter.shape))]);
@@ -42,7 +42,7 @@ internal sealed class FakeQuantFunction<TRule> : autograd.SingleTensorFunction<F
         var plan = (Plan)vars[^1];
         ctx.save_for_backward([x]);
         ctx.save_data(nameof(Plan), plan with { InputNeedsGradient = x.requires_grad });
-        return Forward(x, plan.Rules);
+        return ElementwiseKernel.Forward(x, plan.Rules);
     }
 
     /// <inheritdoc />
@@ -61,13 +61,6 @@ internal sealed class FakeQuantFunction<TRule> : autograd.SingleTensorFunction<F
 
         gradients.Add(null!);
         return gradients;
-    }
-
-    private static Tensor Forward(Tensor x, TRule[] rules)
-    {
-        Tensor y = empty_like(x);
-        ElementwiseKernel.Forward(x, y, rules);
-        return y;
     }
 
     private sealed record Plan(TRule[] Rules, ParameterPlan[] Parameters)

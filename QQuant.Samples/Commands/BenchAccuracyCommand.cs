@@ -139,8 +139,7 @@ internal static class BenchAccuracyCommand
         AtomicFile.Write(Path.Combine(workDir, "accuracy.md"), s => s.Write(Encoding.UTF8.GetBytes(table)));
         if (json is not null)
         {
-            AtomicFile.Write(json.FullName, s => s.Write(Encoding.UTF8.GetBytes(Json(rows))));
-            output.WriteLine($"wrote {json.FullName}");
+            BenchOutput.WriteJson(output, json.FullName, Json(rows));
         }
 
         List<string> failures = quick
@@ -184,7 +183,7 @@ internal static class BenchAccuracyCommand
         return text.ToString();
     }
 
-    private static string Json(IReadOnlyList<BenchRow> rows) =>
+    private static JsonArray Json(IReadOnlyList<BenchRow> rows) =>
         new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
         {
             ["method"] = r.Run.Method,
@@ -194,7 +193,7 @@ internal static class BenchAccuracyCommand
             ["drop"] = Math.Round(r.Drop, 4),
             ["epochs"] = r.Epochs,
             ["seconds"] = Math.Round(r.Seconds, 1),
-        })]).ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        })]);
 
     private sealed record BenchRun(string Method, int W, int A, string Config, double? MaxDrop)
     {

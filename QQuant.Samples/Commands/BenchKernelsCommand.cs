@@ -68,7 +68,7 @@ internal static class BenchKernelsCommand
             Func<Tensor, Tensor> identity = t => t * 1.0f;
             (double floor, _) = BenchTiming.Alternating(runs, () => Time(x, upstream, identity), () => Time(x, upstream, identity));
             Report(output, rows, "floor (x * 1.0)", shapeText, "floor", floor, 1);
-            foreach ((string name, Func<QuantPolicy> policy, bool hasActivation) in Methods.Where(m => !activation || m.Activation))
+            foreach ((string name, Func<QuantPolicy> policy, _) in Methods.Where(m => !activation || m.Activation))
             {
                 using var methodScope = NewDisposeScope();
                 nn.Module<Tensor, Tensor> quantizer = QuantizerOf(policy(), activation, x);
@@ -84,8 +84,7 @@ internal static class BenchKernelsCommand
 
         if (jsonPath is not null)
         {
-            File.WriteAllText(jsonPath, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
-            output.WriteLine($"wrote {jsonPath}");
+            BenchOutput.WriteJson(output, jsonPath, rows);
         }
 
         return 0;

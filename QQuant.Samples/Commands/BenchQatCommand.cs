@@ -34,13 +34,13 @@ internal static class BenchQatCommand
 
     private static readonly (string Name, Func<QuantPolicy> Policy)[] Methods =
     [
-        ("LSQ", () => Policy(b => b.Use<LSQConv>(w: 4, a: 4))),
-        ("LSQ+", () => Policy(b => b.Use<LSQPlusConv>(w: 4, a: 4))),
-        ("DSQ", () => Policy(b => b.Use<DSQConv>(w: 4, a: 4))),
-        ("DoReFa", () => Policy(b => b.Use<DoReFaConv>(w: 4, a: 4))),
-        ("PACT", () => Policy(b => b.Use<PACTConv>(w: 4, a: 4))),
-        ("APoT", () => Policy(b => b.Use<APoTConv>(w: 4, a: 4))),
-        ("uniform", () => Policy(b => b.Use<UniformConv>(w: 4, a: 4))),
+        ("LSQ", () => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w: 4, a: 4))),
+        ("LSQ+", () => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQPlusConv>(w: 4, a: 4))),
+        ("DSQ", () => ShippedPolicies.WithEightBitEnds(b => b.Use<DSQConv>(w: 4, a: 4))),
+        ("DoReFa", () => ShippedPolicies.WithEightBitEnds(b => b.Use<DoReFaConv>(w: 4, a: 4))),
+        ("PACT", () => ShippedPolicies.WithEightBitEnds(b => b.Use<PACTConv>(w: 4, a: 4))),
+        ("APoT", () => ShippedPolicies.WithEightBitEnds(b => b.Use<APoTConv>(w: 4, a: 4))),
+        ("uniform", () => ShippedPolicies.WithEightBitEnds(b => b.Use<UniformConv>(w: 4, a: 4))),
     ];
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -61,12 +61,6 @@ internal static class BenchQatCommand
             Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [])));
         return command;
     }
-
-    private static QuantPolicy Policy(Func<TypeRuleBuilder, QuantPolicyBuilder> conv) =>
-        conv(QuantPolicy.For<Conv2d>())
-            .Override("backbone.conv1", r => r.Use<EightBitConv>(w: 8, a: 8, o => o.QuantizeInput = false))
-            .Override("head.fc", r => r.Use<EightBitLinear>(w: 8, a: 8))
-            .Build();
 
     private static int Run(TextWriter output, string? jsonPath, int runs, string[] names)
     {
@@ -109,8 +103,7 @@ internal static class BenchQatCommand
 
         if (jsonPath is not null)
         {
-            File.WriteAllText(jsonPath, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
-            output.WriteLine($"wrote {jsonPath}");
+            BenchOutput.WriteJson(output, jsonPath, rows);
         }
 
         return 0;

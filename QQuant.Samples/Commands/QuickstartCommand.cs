@@ -48,11 +48,7 @@ internal static class QuickstartCommand
     public const int AnalysisSamples = 256;
 
     /// <summary>The fluent policy the quickstart fine-tunes with.</summary>
-    public static QuantPolicy Policy() => QuantPolicy
-        .For<Conv2d>().Use<LSQConv>(w: 4, a: 4)
-        .Override("backbone.conv1", r => r.Use<EightBitConv>(w: 8, a: 8, o => o.QuantizeInput = false))
-        .Override("head.fc", r => r.Use<EightBitLinear>(w: 8, a: 8))
-        .Build();
+    public static QuantPolicy Policy() => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w: 4, a: 4));
 
     private static int Run(TextWriter output, string dataRoot, string workDir, int floatEpochs, int qatEpochs)
     {

@@ -67,23 +67,19 @@ public sealed class ClassifierAnalyzer
         ImageDataset dataset = new DatasetSlice(_trainer.BuildDataset(config, data.Val, "data:val"), samples);
         var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device });
         var inputs = new List<Tensor>();
+        var labels = new List<Tensor>();
+        int first = 0;
         foreach (Batch batch in loader.Epoch(0))
         {
             using (batch)
             {
+                // The labels come from the dataset, not the batch: a test pipeline collects only the image, so its
+                // batches carry -1 for every label. The loader does not shuffle, so each batch holds the next images.
+                long[] classes = [.. Enumerable.Range(first, (int)batch.Images.shape[0]).Select(i => (long)dataset.LabelOf(i))];
+                first += classes.Length;
                 inputs.Add(batch.Images.clone());
+                labels.Add(tensor(classes, device: device));
             }
-        }
-
-        // The labels come from the dataset, not the batches: a test pipeline collects only the image, so its
-        // batches carry -1 for every label.
-        var labels = new List<Tensor>();
-        int next = 0;
-        foreach (Tensor batch in inputs)
-        {
-            long[] classes = [.. Enumerable.Range(next, (int)batch.shape[0]).Select(i => (long)dataset.LabelOf(i))];
-            next += classes.Length;
-            labels.Add(tensor(classes, device: device));
         }
 
         return (inputs, labels, $"the first {dataset.Count} images of data.val in {config.Path}");
