@@ -29,6 +29,13 @@ internal static partial class ProcessMemory
         }
     }
 
+    /// <summary>
+    /// True when glibc was told at start (<c>MALLOC_MMAP_THRESHOLD_</c>) to give large blocks their own mappings, so
+    /// resident memory follows the live tensors. By default it keeps freed blocks of up to 32 MiB for reuse, and a
+    /// peak then depends on the order of earlier allocations more than on what is alive.
+    /// </summary>
+    public static bool FollowsLiveMemory => Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is { Length: > 0 };
+
     private static double Read(string key)
     {
         if (!OperatingSystem.IsLinux())

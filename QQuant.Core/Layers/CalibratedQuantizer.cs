@@ -81,6 +81,26 @@ public abstract class CalibratedQuantizer : Quantizer
             return input.alias();
         }
 
+        InitializeIfFirst(input);
+        return CreatePass(input) is { } pass ? pass.Apply(input) : Quantize(input);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Initialises on the first training call, as <see cref="forward"/> does; null while calibrating.</remarks>
+    /// <exception cref="QuantizerStateException">Evaluation before initialisation, or non-finite initialisation data.</exception>
+    public override QuantizationPass? PassFor(Tensor input)
+    {
+        if (_calibration is not null || HasForwardHooks)
+        {
+            return null;
+        }
+
+        InitializeIfFirst(input);
+        return CreatePass(input);
+    }
+
+    private void InitializeIfFirst(Tensor input)
+    {
         if (!IsInitialized)
         {
             if (!training)
@@ -94,8 +114,6 @@ public abstract class CalibratedQuantizer : Quantizer
 
             InitializeFrom(input);
         }
-
-        return Quantize(input);
     }
 
     /// <summary>Initialises the state from <paramref name="data"/> now (the formula of the first training forward).</summary>
@@ -121,7 +139,10 @@ public abstract class CalibratedQuantizer : Quantizer
         return base.state_dict(destination, prefix);
     }
 
-    /// <summary>Fake-quantizes <paramref name="input"/> with the initialised state.</summary>
+    /// <summary>
+    /// Fake-quantizes <paramref name="input"/> with the initialised state (the composed path, used when
+    /// <see cref="Quantizer.CreatePass"/> gives no pass; both must compute the same values).
+    /// </summary>
     protected abstract Tensor Quantize(Tensor input);
 
     /// <summary>

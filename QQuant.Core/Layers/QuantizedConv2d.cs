@@ -67,6 +67,27 @@ public abstract class QuantizedConv2d : QuantizedLayer
     /// <summary>How the border is padded (zeros, reflect, replicate, circular).</summary>
     public PaddingModes PaddingMode { get; }
 
+    /// <summary>
+    /// Whether a training step recomputes the quantized input in its backward instead of keeping it (the default:
+    /// true). This applies when the input quantizer has a fused kernel for the input (contiguous float32 on the CPU)
+    /// and the padding is explicit zeros; it saves one input-sized tensor per layer for one more element-wise pass.
+    /// Forward hooks on the input quantizer turn it off for their calls.
+    /// </summary>
+    public bool RecomputeQuantizedInput { get; set; } = true;
+
+    /// <inheritdoc />
+    protected override bool AcceptsPass(Tensor input, Tensor weight) =>
+        RecomputeQuantizedInput
+        && PaddingMode == PaddingModes.Zeros
+        && PaddingSize is { Count: 2 }
+        && input.dim() == 4
+        && input.dtype == weight.dtype
+        && input.device_type == weight.device_type;
+
+    /// <inheritdoc />
+    protected override Tensor ComputeWithPass(Tensor input, QuantizationPass pass, Tensor weight, Tensor? bias) =>
+        QuantizedConvolutionFunction.Apply(input, pass, weight, bias, new ConvolutionGeometry([.. Stride], [.. PaddingSize!], [.. Dilation], Groups));
+
     /// <inheritdoc />
     protected override Tensor Compute(Tensor input, Tensor weight, Tensor? bias)
     {

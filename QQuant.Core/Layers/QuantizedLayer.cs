@@ -121,12 +121,18 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
     /// gradient is wanted for the weight, the quantized weight is computed once and reused (see
     /// <see cref="InvalidateQuantizedWeight"/>).
     /// </summary>
+    /// <remarks>
+    /// While autograd records, a layer that <see cref="AcceptsPass"/> the input takes the input quantizer's fused
+    /// pass (when it has one) and computes the quantization and its operation as one node.
+    /// </remarks>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        Tensor x = _inputQuantizer.call(input);
+        QuantizationPass? pass = torch.is_grad_enabled() && AcceptsPass(input, _weight) ? _inputQuantizer.PassFor(input) : null;
+        Tensor? x = pass is null ? _inputQuantizer.call(input) : null;
         Tensor w = CanReuseWeight() ? CachedWeight() : _weightQuantizer.call(_weight);
-        return Compute(x, w, _bias).MoveToOuterDisposeScope();
+        Tensor output = pass is null ? Compute(x!, w, _bias) : ComputeWithPass(input, pass, w, _bias);
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -175,6 +181,16 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
 
     /// <summary>The float operation on the (quantized) input and weight.</summary>
     protected abstract Tensor Compute(Tensor input, Tensor weight, Tensor? bias);
+
+    /// <summary>Whether <see cref="ComputeWithPass"/> can take <paramref name="input"/> (false by default).</summary>
+    protected virtual bool AcceptsPass(Tensor input, Tensor weight) => false;
+
+    /// <summary>
+    /// The float operation on <paramref name="pass"/>'s quantization of <paramref name="input"/>, computed as one
+    /// autograd node (called only when <see cref="AcceptsPass"/> said yes).
+    /// </summary>
+    protected virtual Tensor ComputeWithPass(Tensor input, QuantizationPass pass, Tensor weight, Tensor? bias) =>
+        throw new NotSupportedException($"{GetType().Name} does not compute with a quantization pass.");
 
     private bool CanReuseWeight() =>
         !training && !(torch.is_grad_enabled() && _weightQuantizer.parameters().Prepend(_weight).Any(p => p.requires_grad));

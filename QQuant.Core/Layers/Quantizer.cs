@@ -38,4 +38,19 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
     /// <c>layer1.0.conv1.input_quantizer</c>) once the model is quantized, otherwise its module name.
     /// </summary>
     public string Location { get; internal set; }
+
+    /// <summary>True when forward hooks are registered on this module (a caller that runs a pass itself would skip them).</summary>
+    protected bool HasForwardHooks => pre_hooks.Count + post_hooks.Count + module_pre_hooks.Count + module_post_hooks.Count > 0;
+
+    /// <summary>
+    /// The fake quantization of <paramref name="input"/> as a pass the caller runs itself, or null when this quantizer
+    /// has none for it or has forward hooks (which must see the call): then call the module.
+    /// </summary>
+    public virtual QuantizationPass? PassFor(Tensor input) => HasForwardHooks ? null : CreatePass(input);
+
+    /// <summary>
+    /// A fused pass for <paramref name="input"/>, or null (the default) when the module's own forward must run. The
+    /// pass must compute what the forward computes.
+    /// </summary>
+    protected virtual QuantizationPass? CreatePass(Tensor input) => null;
 }

@@ -127,18 +127,24 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
     }
 
     /// <inheritdoc />
-    protected override Tensor Quantize(Tensor input)
+    /// <remarks>Weights are standardised first, which the fused kernel does not do; they are weight-sized anyway.</remarks>
+    protected override QuantizationPass? CreatePass(Tensor input)
     {
-        // Weights are standardised first, which the fused kernel does not do; they are weight-sized anyway.
-        if (FusesFor(input))
+        if (!FusesFor(input))
         {
-            (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
-            NormalizedGridRule rule = Grid == APoTGrid.Uniform
-                ? NormalizedGridRule.Uniform(alphas[0], IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
-                : NormalizedGridRule.Levels(alphas[0], IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
-            return FakeQuantFunction<NormalizedGridRule>.Apply(input, [rule], new FusedParameter(_alpha, derivative));
+            return null;
         }
 
+        (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
+        NormalizedGridRule rule = Grid == APoTGrid.Uniform
+            ? NormalizedGridRule.Uniform(alphas[0], IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
+            : NormalizedGridRule.Levels(alphas[0], IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
+        return new KernelPass<NormalizedGridRule>([rule], new FusedParameter(_alpha, derivative));
+    }
+
+    /// <inheritdoc />
+    protected override Tensor Quantize(Tensor input)
+    {
         using var scope = NewDisposeScope();
         Tensor t = Role == TensorRole.Weight ? Standardize(input) : input;
         Tensor alpha = AlongChannels(QuantizerMath.Positive(_alpha), input);

@@ -38,14 +38,13 @@ public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuant
     public bool FusesFor(Tensor input) => UseFusedKernel && CpuFloats.Accepts(input);
 
     /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input) =>
+        FusesFor(input) ? new KernelPass<UnitGridRule>([new UnitGridRule((1 << Bits) - 1, IsSigned)]) : null;
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         int levels = (1 << Bits) - 1;
-        if (FusesFor(input))
-        {
-            return FakeQuantFunction<UnitGridRule>.Apply(input, [new UnitGridRule(levels, IsSigned)]);
-        }
-
         using var scope = NewDisposeScope();
         if (!IsSigned)
         {

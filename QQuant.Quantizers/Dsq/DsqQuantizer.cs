@@ -85,7 +85,7 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer
     public Tensor SoftQuantize(Tensor input) => Compute(input, soft: true);
 
     /// <inheritdoc />
-    protected override Tensor Quantize(Tensor input) => FusesFor(input) ? Fused(input) : Compute(input, soft: false);
+    protected override Tensor Quantize(Tensor input) => Compute(input, soft: false);
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)
@@ -103,8 +103,14 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer
         _upper.copy_(where(constant, upper + 0.5, upper));
     }
 
-    private Tensor Fused(Tensor input)
+    /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input)
     {
+        if (!FusesFor(input))
+        {
+            return null;
+        }
+
         int intervals = (1 << Bits) - 1;
         SoftStepRule rule;
         using (var scope = NewDisposeScope())
@@ -119,8 +125,8 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer
             rule = new SoftStepRule(values[0], values[1], values[2], intervals, values[3], values[4], values[5], values[6] > 0);
         }
 
-        return FakeQuantFunction<SoftStepRule>.Apply(
-            input, [rule], new FusedParameter(_lower, [1], Sum: 0), new FusedParameter(_upper, [1], Sum: 1), new FusedParameter(_alpha, [1], Sum: 2));
+        return new KernelPass<SoftStepRule>(
+            [rule], new FusedParameter(_lower, [1], Sum: 0), new FusedParameter(_upper, [1], Sum: 1), new FusedParameter(_alpha, [1], Sum: 2));
     }
 
     private Tensor Compute(Tensor input, bool soft)

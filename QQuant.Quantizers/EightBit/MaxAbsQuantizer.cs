@@ -50,14 +50,25 @@ public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer
     /// <inheritdoc />
     public bool FusesFor(Tensor input) => UseFusedKernel && CpuFloats.Accepts(input);
 
+    /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input)
+    {
+        if (!FusesFor(input))
+        {
+            return null;
+        }
+
+        long rows = PerChannel && input.dim() > 1 ? input.shape[0] : 1;
+        MaxAbsRule[] rules = [.. ElementwiseKernel.MaxAbs(input, rows, positivePart: !Signed).Select(m => new MaxAbsRule(m > 0 ? m : 1, Levels, Signed))];
+        return new KernelPass<MaxAbsRule>(rules);
+    }
+
     /// <summary>Fake-quantizes <paramref name="input"/>; see the class summary for the formula.</summary>
     public override Tensor forward(Tensor input)
     {
-        if (FusesFor(input))
+        if (CreatePass(input) is { } pass)
         {
-            long rows = PerChannel && input.dim() > 1 ? input.shape[0] : 1;
-            MaxAbsRule[] rules = [.. ElementwiseKernel.MaxAbs(input, rows, positivePart: !Signed).Select(m => new MaxAbsRule(m > 0 ? m : 1, Levels, Signed))];
-            return FakeQuantFunction<MaxAbsRule>.Apply(input, rules);
+            return pass.Apply(input);
         }
 
         using var scope = NewDisposeScope();

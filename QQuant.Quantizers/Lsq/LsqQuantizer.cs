@@ -56,23 +56,33 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _step);
 
     /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input)
+    {
+        if (!FusesFor(input))
+        {
+            return null;
+        }
+
+        IntegerRange range = IntegerRange.Of(Bits, IsSigned);
+        (float[] steps, float[] derivative) = LearnedScale.Read(_step);
+        AffineGridRule[] rules = [.. steps.Select(step => new AffineGridRule(step, 0, range.Min, range.Max))];
+        return new KernelPass<AffineGridRule>(rules, new FusedParameter(_step, LearnedScale.Times(derivative, GradientScale(input, range))));
+    }
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
-        double gradientScale = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
-        if (FusesFor(input))
-        {
-            (float[] steps, float[] derivative) = LearnedScale.Read(_step);
-            AffineGridRule[] rules = [.. steps.Select(step => new AffineGridRule(step, 0, range.Min, range.Max))];
-            return FakeQuantFunction<AffineGridRule>.Apply(input, rules, new FusedParameter(_step, LearnedScale.Times(derivative, gradientScale)));
-        }
-
+        double gradientScale = GradientScale(input, range);
         using var scope = NewDisposeScope();
         Tensor step = ScalesGradient ? StraightThrough.ScaleGradient(_step, gradientScale) : _step;
         Tensor s = AlongChannels(QuantizerMath.Positive(step), input);
         Tensor clamped = (input / s).clamp(range.Min, range.Max);
         return (StraightThrough.Round(clamped) * s).MoveToOuterDisposeScope();
     }
+
+    private double GradientScale(Tensor input, IntegerRange range) =>
+        ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)

@@ -81,15 +81,32 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _step) && (_offset is null || _offset.numel() == 1);
 
     /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input)
+    {
+        if (!FusesFor(input))
+        {
+            return null;
+        }
+
+        IntegerRange range = IntegerRange.Of(Bits, IsSigned);
+        double g = GradientScale(input, range);
+        (float[] steps, float[] derivative) = LearnedScale.Read(_step);
+        var step = new FusedParameter(_step, LearnedScale.Times(derivative, g));
+        if (_offset is null)
+        {
+            return new KernelPass<AffineGridRule>([.. steps.Select(s => new AffineGridRule(s, 0, range.Min, range.Max))], step);
+        }
+
+        // An offset comes with one step per tensor (activations only).
+        float beta = CpuFloats.Values(_offset)[0];
+        return new KernelPass<AffineGridRule>([new AffineGridRule(steps[0], beta, range.Min, range.Max)], step, new FusedParameter(_offset, [(float)g], Sum: 1));
+    }
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         IntegerRange range = IntegerRange.Of(Bits, IsSigned);
-        double g = ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
-        if (FusesFor(input))
-        {
-            return Fused(input, range, g);
-        }
-
+        double g = GradientScale(input, range);
         using var scope = NewDisposeScope();
         Tensor s = AlongChannels(QuantizerMath.Positive(StraightThrough.ScaleGradient(_step, g)), input);
         if (_offset is null)
@@ -103,21 +120,8 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
         return (StraightThrough.Round(u) * s + beta).MoveToOuterDisposeScope();
     }
 
-    private Tensor Fused(Tensor input, IntegerRange range, double g)
-    {
-        (float[] steps, float[] derivative) = LearnedScale.Read(_step);
-        var step = new FusedParameter(_step, LearnedScale.Times(derivative, g));
-        if (_offset is null)
-        {
-            AffineGridRule[] rules = [.. steps.Select(s => new AffineGridRule(s, 0, range.Min, range.Max))];
-            return FakeQuantFunction<AffineGridRule>.Apply(input, rules, step);
-        }
-
-        // An offset comes with one step per tensor (activations only).
-        float beta = CpuFloats.Values(_offset)[0];
-        AffineGridRule[] withOffset = [new AffineGridRule(steps[0], beta, range.Min, range.Max)];
-        return FakeQuantFunction<AffineGridRule>.Apply(input, withOffset, step, new FusedParameter(_offset, [(float)g], Sum: 1));
-    }
+    private double GradientScale(Tensor input, IntegerRange range) =>
+        ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)

@@ -54,15 +54,22 @@ public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
 
     /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input)
+    {
+        if (!FusesFor(input))
+        {
+            return null;
+        }
+
+        (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
+        var rule = new ClipGridRule(alphas[0], IntegerRange.Of(Bits, IsSigned).Max, IsSigned);
+        return new KernelPass<ClipGridRule>([rule], new FusedParameter(_alpha, derivative));
+    }
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         int steps = IntegerRange.Of(Bits, IsSigned).Max;
-        if (FusesFor(input))
-        {
-            (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
-            return FakeQuantFunction<ClipGridRule>.Apply(input, [new ClipGridRule(alphas[0], steps, IsSigned)], new FusedParameter(_alpha, derivative));
-        }
-
         using var scope = NewDisposeScope();
         Tensor alpha = QuantizerMath.Positive(_alpha);
         Tensor low = IsSigned ? -alpha : zeros_like(alpha);

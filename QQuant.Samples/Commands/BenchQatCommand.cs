@@ -16,7 +16,7 @@ namespace QQuant.Samples.Commands;
 /// ResNet-18 (batch 16, 224x224x3), one training step (forward, loss, backward, SGD step) and one evaluation forward of
 /// the float model and of each method at 4w4f (first conv and fc 8-bit, as the shipped configs), timed alternately
 /// with the float model's in one process; and the peak memory of a step over the process's memory before the model
-/// was built, as a ratio to float's.
+/// was built, as a ratio to float's (measured after all timings; see <see cref="ProcessMemory.FollowsLiveMemory"/>). <c>--breakdown</c> adds rows with only the weights or only the inputs quantized.
 /// </summary>
 internal static class BenchQatCommand
 {
@@ -32,16 +32,23 @@ internal static class BenchQatCommand
             16, 224, 1000),
     ];
 
-    private static readonly (string Name, Func<QuantPolicy> Policy)[] Methods =
+    private static readonly (string Name, Func<int, int, QuantPolicy> Policy)[] Methods =
     [
-        ("LSQ", () => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w: 4, a: 4))),
-        ("LSQ+", () => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQPlusConv>(w: 4, a: 4))),
-        ("DSQ", () => ShippedPolicies.WithEightBitEnds(b => b.Use<DSQConv>(w: 4, a: 4))),
-        ("DoReFa", () => ShippedPolicies.WithEightBitEnds(b => b.Use<DoReFaConv>(w: 4, a: 4))),
-        ("PACT", () => ShippedPolicies.WithEightBitEnds(b => b.Use<PACTConv>(w: 4, a: 4))),
-        ("APoT", () => ShippedPolicies.WithEightBitEnds(b => b.Use<APoTConv>(w: 4, a: 4))),
-        ("uniform", () => ShippedPolicies.WithEightBitEnds(b => b.Use<UniformConv>(w: 4, a: 4))),
+        ("LSQ", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w, a))),
+        ("LSQ+", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQPlusConv>(w, a))),
+        ("DSQ", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<DSQConv>(w, a))),
+        ("DoReFa", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<DoReFaConv>(w, a))),
+        ("PACT", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<PACTConv>(w, a))),
+        ("APoT", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<APoTConv>(w, a))),
+        ("uniform", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<UniformConv>(w, a))),
     ];
+
+    /// <summary>What a row quantizes in the 4-bit convolutions: both tensors, or (with --breakdown) one of them.</summary>
+    private sealed record Part(string Name, int WeightBits, int InputBits);
+
+    private static readonly Part Both = new("weights+inputs", 4, 4);
+
+    private static readonly Part[] Breakdown = [new("weights", 4, 32), new("inputs", 32, 4)];
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -52,17 +59,21 @@ internal static class BenchQatCommand
             Description = "Which models to measure: CifarResNet-20, ResNet-18 (default: both).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var breakdown = new Option<bool>("--breakdown")
+        {
+            Description = "Also measure each method with only its weight quantizers (4w, inputs float) and with only its input quantizers (4a, weights float), to show where the cost goes.",
+        };
         var verbose = CliErrors.VerboseOption();
         var command = new Command("qat", "Training-step, evaluation and peak-memory ratios of 4w4f QAT to float training, for CifarResNet-20 and ResNet-18.")
         {
-            json, runs, model, verbose,
+            json, runs, model, breakdown, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
-            Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [])));
+            Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], parsed.GetValue(breakdown))));
         return command;
     }
 
-    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names)
+    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names, bool breakdown)
     {
         if (runs < 1)
         {
@@ -79,25 +90,40 @@ internal static class BenchQatCommand
         var factory = services.GetRequiredService<ClassifierFactory>();
         var rows = new JsonArray();
         output.WriteLine($"medians of {runs} steps, each alternating with a float step; {get_num_threads()} torch threads");
-        output.WriteLine("| model | method | train step ms | train ratio | eval ms | eval ratio | peak memory MB | memory ratio |");
-        output.WriteLine("|---|---|---|---|---|---|---|---|");
+        output.WriteLine(ProcessMemory.FollowsLiveMemory
+            ? "peak memory follows the live tensors (MALLOC_MMAP_THRESHOLD_ is set; the step times include the page faults that costs)"
+            : "peak memory includes the blocks glibc keeps for reuse; set MALLOC_MMAP_THRESHOLD_=131072 for peaks of the live tensors");
+        output.WriteLine("| model | method | quantized | train step ms | train ratio | eval ms | eval ratio | peak memory MB | memory ratio |");
+        output.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Part[] parts = breakdown ? [Both, .. Breakdown] : [Both];
         foreach (BenchModel bench in Models.Where(m => names.Length == 0 || names.Contains(m.Name)))
         {
             using var scope = NewDisposeScope();
             var generator = new Generator(0);
             Tensor images = randn([bench.Batch, 3, bench.Size, bench.Size], generator: generator);
             Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
-            double floatMemory = PeakMegabytes(() => Build(factory, bench, null, images), images, labels);
             using Trainee floatModel = Build(factory, bench, null, images);
             (double floatTrain, double floatEval) = (BenchTiming.Median(runs, () => floatModel.Step(images, labels)), BenchTiming.Median(runs, () => floatModel.Evaluate(images)));
-            Report(output, rows, bench.Name, "float", floatTrain, 1, floatEval, 1, floatMemory, 1);
-            foreach ((string method, Func<QuantPolicy> policy) in Methods)
+            var timed = new List<(string Method, Part Part, double Train, double TrainRatio, double Eval, double EvalRatio)>();
+            foreach ((string method, Func<int, int, QuantPolicy> policy) in Methods)
             {
-                using Trainee quantized = Build(factory, bench, policy(), images);
-                (double train, double trainRatio) = BenchTiming.Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
-                (double eval, double evalRatio) = BenchTiming.Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
-                double memory = PeakMegabytes(() => Build(factory, bench, policy(), images), images, labels);
-                Report(output, rows, bench.Name, method, train, trainRatio, eval, evalRatio, memory, memory / floatMemory);
+                foreach (Part part in parts)
+                {
+                    using Trainee quantized = Build(factory, bench, policy(part.WeightBits, part.InputBits), images);
+                    (double train, double trainRatio) = BenchTiming.Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
+                    (double eval, double evalRatio) = BenchTiming.Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
+                    timed.Add((method, part, train, trainRatio, eval, evalRatio));
+                }
+            }
+
+            // Memory after the timings, each from a freshly built model.
+            double floatMemory = PeakMegabytes(() => Build(factory, bench, null, images), images, labels);
+            Report(output, rows, bench.Name, "float", "nothing", floatTrain, 1, floatEval, 1, floatMemory, 1);
+            foreach (var (method, part, train, trainRatio, eval, evalRatio) in timed)
+            {
+                QuantPolicy policy = Methods.First(m => m.Name == method).Policy(part.WeightBits, part.InputBits);
+                double memory = PeakMegabytes(() => Build(factory, bench, policy, images), images, labels);
+                Report(output, rows, bench.Name, method, part.Name, train, trainRatio, eval, evalRatio, memory, memory / floatMemory);
             }
         }
 
@@ -140,14 +166,15 @@ internal static class BenchQatCommand
         return (ProcessMemory.PeakKilobytes() - before) / 1024.0;
     }
 
-    private static void Report(TextWriter output, JsonArray rows, string model, string method, double train, double trainRatio, double eval, double evalRatio, double memory, double memoryRatio)
+    private static void Report(TextWriter output, JsonArray rows, string model, string method, string part, double train, double trainRatio, double eval, double evalRatio, double memory, double memoryRatio)
     {
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {model} | {method} | {train:0.0} | {trainRatio:0.00} | {eval:0.0} | {evalRatio:0.00} | {memory:0} | {memoryRatio:0.00} |"));
+            $"| {model} | {method} | {part} | {train:0.0} | {trainRatio:0.00} | {eval:0.0} | {evalRatio:0.00} | {memory:0} | {memoryRatio:0.00} |"));
         rows.Add(new JsonObject
         {
             ["model"] = model,
             ["method"] = method,
+            ["quantized"] = part,
             ["train_ratio"] = Math.Round(trainRatio, 3),
             ["eval_ratio"] = Math.Round(evalRatio, 3),
             ["memory_ratio"] = Math.Round(memoryRatio, 3),
@@ -176,7 +203,11 @@ internal static class BenchQatCommand
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            model.eval();
+            if (model.training)
+            {
+                model.eval(); // once: setting the mode drops the quantized weights the layers keep for evaluation
+            }
+
             var stopwatch = Stopwatch.StartNew();
             model.call(images);
             return stopwatch.Elapsed.TotalMilliseconds;

@@ -1,0 +1,207 @@
+using QQuant.Quantizers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static QQuant.Tests.Quantizers.Kernels.FusedAgreement;
+using static TorchSharp.torch;
+
+namespace QQuant.Tests.Quantizers.Kernels;
+
+/// <summary>
+/// A quantized convolution whose input quantizer has a fused pass runs quantization and convolution as one node that
+/// recomputes the quantized input in its backward (libtorch's convolution backward through TorchScript). It must
+/// give exactly what the layer gives when it keeps the quantized input: same kernels, same order.
+/// </summary>
+public class RecomputedConvolutionTests
+{
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string method in new[] { "LSQ", "LSQ+", "DSQ", "DoReFa", "PACT", "APoT", "uniform", "8-bit" })
+        {
+            data.Add(method, "padding 1");
+        }
+
+        foreach (string geometry in new[] { "stride 2 padding 1x2", "dilation 2 groups 2", "no bias", "reflect", "same" })
+        {
+            data.Add("LSQ", geometry);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Recomputing_the_quantized_input_gives_the_same_output_and_gradients(string method, string geometry)
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(5);
+        QuantizedConv2d layer = Layer(method, Conv(geometry));
+        Tensor input = Random([3, 4, 9, 8], seed: 11);
+        if (method != "8-bit")
+        {
+            QuantCalibration.Calibrate(layer, [input]); // the 8-bit grid has no state
+        }
+
+        layer.train();
+        Assert.NotNull(((Quantizer)layer.InputQuantizer).PassFor(input));
+
+        Outcome kept = Step(layer, input, recompute: false);
+        Outcome recomputed = Step(layer, input, recompute: true);
+
+        Assert.Equal(kept.Output, recomputed.Output);
+        Assert.Equal(kept.InputGradient, recomputed.InputGradient);
+        Assert.Equal(kept.ParameterGradients.Length, recomputed.ParameterGradients.Length);
+        for (int p = 0; p < kept.ParameterGradients.Length; p++)
+        {
+            Assert.Equal(kept.ParameterGradients[p], recomputed.ParameterGradients[p]);
+        }
+    }
+
+    [Fact]
+    public void An_input_without_gradient_still_trains_the_weight_and_the_quantizer()
+    {
+        using var scope = NewDisposeScope();
+        random.manual_seed(6);
+        QuantizedConv2d layer = Layer("LSQ", Conv("padding 1"));
+        Tensor input = Random([2, 4, 7, 7], seed: 12);
+        QuantCalibration.Calibrate(layer, [input]);
+        layer.train();
+
+        Outcome kept = Step(layer, input, recompute: false, inputGradient: false);
+        Outcome recomputed = Step(layer, input, recompute: true, inputGradient: false);
+
+        Assert.Null(recomputed.InputGradient);
+        Assert.All(recomputed.ParameterGradients, g => Assert.NotEmpty(g));
+        for (int p = 0; p < kept.ParameterGradients.Length; p++)
+        {
+            Assert.Equal(kept.ParameterGradients[p], recomputed.ParameterGradients[p]);
+        }
+    }
+
+    [Fact]
+    public void A_training_step_runs_the_pass_forward_twice_and_its_backward_once_instead_of_calling_the_quantizer()
+    {
+        using var scope = NewDisposeScope();
+        var quantizer = new CountingQuantizer();
+        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), quantizer);
+        Tensor input = Random([2, 2, 5, 5], seed: 13).requires_grad_(true);
+
+        layer.call(input).sum().backward();
+
+        Assert.Equal((0, 2, 1), (quantizer.ModuleCalls, quantizer.PassForwards, quantizer.PassBackwards));
+        Assert.NotNull(input.grad);
+    }
+
+    [Fact]
+    public void Without_autograd_a_hook_or_recomputation_the_quantizer_module_is_called()
+    {
+        using var scope = NewDisposeScope();
+        var quantizer = new CountingQuantizer();
+        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), quantizer);
+        Tensor input = Random([2, 2, 5, 5], seed: 14).requires_grad_(true);
+
+        using (no_grad())
+        {
+            layer.call(input);
+        }
+
+        Assert.Equal(1, quantizer.ModuleCalls);
+
+        layer.RecomputeQuantizedInput = false;
+        layer.call(input).sum().backward();
+        Assert.Equal((2, 2, 1), (quantizer.ModuleCalls, quantizer.PassForwards, quantizer.PassBackwards));
+
+        layer.RecomputeQuantizedInput = true;
+        int hooked = 0;
+        var hook = quantizer.register_forward_hook((_, _, output) =>
+        {
+            hooked++;
+            return output;
+        });
+        layer.call(input).sum().backward();
+        hook.remove();
+
+        Assert.Equal((1, 3), (hooked, quantizer.ModuleCalls));
+    }
+
+    private static Outcome Step(QuantizedConv2d layer, Tensor input, bool recompute, bool inputGradient = true)
+    {
+        layer.RecomputeQuantizedInput = recompute;
+        Tensor upstream;
+        using (no_grad())
+        {
+            using Tensor probe = layer.call(input);
+            upstream = Random(probe.shape, seed: 21);
+        }
+
+        return Run(layer, input, upstream, inputGradient);
+    }
+
+    private static Conv2d Conv(string geometry) => geometry switch
+    {
+        "padding 1" => nn.Conv2d(4, 6, 3, padding: 1),
+        "stride 2 padding 1x2" => nn.Conv2d(4, 6, (3L, 3L), stride: (2L, 2L), padding: (1L, 2L)),
+        "dilation 2 groups 2" => nn.Conv2d(4, 6, 3, padding: 2, dilation: 2, groups: 2),
+        "no bias" => nn.Conv2d(4, 6, 3, padding: 1, bias: false),
+        "reflect" => nn.Conv2d(4, 6, 3, padding: 1, padding_mode: PaddingModes.Reflect),
+        "same" => nn.Conv2d(4, 6, 3, padding: Padding.Same),
+        _ => throw new ArgumentOutOfRangeException(nameof(geometry), geometry, null),
+    };
+
+    private static QuantizedConv2d Layer(string method, Conv2d conv)
+    {
+        var settings = new QuantLayerSettings(4, 4, new QuantLayerOptions());
+        return method switch
+        {
+            "LSQ" => new LSQConv(conv, settings),
+            "LSQ+" => new LSQPlusConv(conv, settings),
+            "DSQ" => new DSQConv(conv, settings),
+            "DoReFa" => new DoReFaConv(conv, settings),
+            "PACT" => new PACTConv(conv, settings),
+            "APoT" => new APoTConv(conv, settings),
+            "uniform" => new UniformConv(conv, settings),
+            "8-bit" => new EightBitConv(conv, new QuantLayerSettings(8, 8, new QuantLayerOptions())),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
+        };
+    }
+
+    /// <summary>A quantizer whose pass rounds to quarters (straight-through) and counts how it is used.</summary>
+    private sealed class CountingQuantizer() : Quantizer(nameof(CountingQuantizer), 4)
+    {
+        public int ModuleCalls { get; set; }
+
+        public int PassForwards { get; set; }
+
+        public int PassBackwards { get; set; }
+
+        public override Tensor forward(Tensor input)
+        {
+            ModuleCalls++;
+            return CreatePass(input)!.Apply(input);
+        }
+
+        protected override QuantizationPass? CreatePass(Tensor input) => new Quarters(this);
+
+        private sealed class Quarters(CountingQuantizer owner) : QuantizationPass
+        {
+            public override IReadOnlyList<Tensor> Parameters => [];
+
+            public override Tensor Forward(Tensor input)
+            {
+                owner.PassForwards++;
+                using Tensor scaled = input * 4;
+                using Tensor rounded = scaled.round_();
+                return rounded / 4;
+            }
+
+            public override (Tensor? Input, IReadOnlyList<Tensor> Parameters) Backward(Tensor input, Tensor gradient, bool inputNeedsGradient)
+            {
+                owner.PassBackwards++;
+                return (inputNeedsGradient ? gradient.clone() : null, []);
+            }
+        }
+    }
+
+    private sealed class CountingConv(Conv2d source, CountingQuantizer input)
+        : QuantizedConv2d(nameof(CountingConv), source, new QuantLayerSettings(32, 4, new QuantLayerOptions()), () => new IdentityQuantizer(), () => input);
+}
