@@ -33,16 +33,11 @@ internal static class ConvolutionBackward
 
     /// <summary>
     /// The gradients of <c>conv2d(input, weight, bias, geometry)</c>'s input, weight and bias from the output's
-    /// <paramref name="gradient"/>; each is null unless asked for.
+    /// <paramref name="gradient"/>; each is null unless asked for (at least one must be).
     /// </summary>
     public static (Tensor? Input, Tensor? Weight, Tensor? Bias) Compute(
         Tensor gradient, Tensor input, Tensor weight, ConvolutionGeometry geometry, bool inputGradient, bool weightGradient, bool biasGradient)
     {
-        if (!(inputGradient || weightGradient || biasGradient))
-        {
-            return (null, null, null);
-        }
-
         var defined = new Queue<Tensor>((Tensor[])Unit.Value.invoke(
             "convolution_backward",
             gradient, input, weight,

@@ -19,6 +19,9 @@ public abstract class QuantizedConv2d : QuantizedLayer
 {
     private readonly long[] _reversedPaddingTwice;
 
+    // Explicit 2-D padding only: what the recomputing node takes.
+    private readonly ConvolutionGeometry? _geometry;
+
     /// <summary>Builds the layer from <paramref name="source"/>; see <see cref="QuantizedLayer"/> for the tensors.</summary>
     protected QuantizedConv2d(
         string name,
@@ -38,6 +41,7 @@ public abstract class QuantizedConv2d : QuantizedLayer
         Groups = source.groups;
         PaddingMode = source.padding_mode;
         _reversedPaddingTwice = ReversedPaddingTwice();
+        _geometry = PaddingSize is { Count: 2 } ? new ConvolutionGeometry([.. Stride], [.. PaddingSize], [.. Dilation], Groups) : null;
     }
 
     /// <summary>Input channels.</summary>
@@ -79,14 +83,14 @@ public abstract class QuantizedConv2d : QuantizedLayer
     protected override bool AcceptsPass(Tensor input, Tensor weight) =>
         RecomputeQuantizedInput
         && PaddingMode == PaddingModes.Zeros
-        && PaddingSize is { Count: 2 }
+        && _geometry is not null
         && input.dim() == 4
         && input.dtype == weight.dtype
         && input.device_type == weight.device_type;
 
     /// <inheritdoc />
     protected override Tensor ComputeWithPass(Tensor input, QuantizationPass pass, Tensor weight, Tensor? bias) =>
-        QuantizedConvolutionFunction.Apply(input, pass, weight, bias, new ConvolutionGeometry([.. Stride], [.. PaddingSize!], [.. Dilation], Groups));
+        QuantizedConvolutionFunction.Apply(input, pass, weight, bias, _geometry!);
 
     /// <inheritdoc />
     protected override Tensor Compute(Tensor input, Tensor weight, Tensor? bias)

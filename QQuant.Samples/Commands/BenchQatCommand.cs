@@ -16,7 +16,8 @@ namespace QQuant.Samples.Commands;
 /// ResNet-18 (batch 16, 224x224x3), one training step (forward, loss, backward, SGD step) and one evaluation forward of
 /// the float model and of each method at 4w4f (first conv and fc 8-bit, as the shipped configs), timed alternately
 /// with the float model's in one process; and the peak memory of a step over the process's memory before the model
-/// was built, as a ratio to float's (measured after all timings; see <see cref="ProcessMemory.FollowsLiveMemory"/>). <c>--breakdown</c> adds rows with only the weights or only the inputs quantized.
+/// was built, as a ratio to float's (measured after all timings; see <see cref="ProcessMemory.FollowsLiveMemory"/>).
+/// <c>--breakdown</c> adds rows with only the weights or only the inputs quantized.
 /// </summary>
 internal static class BenchQatCommand
 {
@@ -91,7 +92,7 @@ internal static class BenchQatCommand
         var rows = new JsonArray();
         output.WriteLine($"medians of {runs} steps, each alternating with a float step; {get_num_threads()} torch threads");
         output.WriteLine(ProcessMemory.FollowsLiveMemory
-            ? "peak memory follows the live tensors (MALLOC_MMAP_THRESHOLD_ is set; the step times include the page faults that costs)"
+            ? "peak memory follows the live tensors (MALLOC_MMAP_THRESHOLD_ is set; the step times include the page faults this costs)"
             : "peak memory includes the blocks glibc keeps for reuse; set MALLOC_MMAP_THRESHOLD_=131072 for peaks of the live tensors");
         output.WriteLine("| model | method | quantized | train step ms | train ratio | eval ms | eval ratio | peak memory MB | memory ratio |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|");
@@ -104,24 +105,24 @@ internal static class BenchQatCommand
             Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
             using Trainee floatModel = Build(factory, bench, null, images);
             (double floatTrain, double floatEval) = (BenchTiming.Median(runs, () => floatModel.Step(images, labels)), BenchTiming.Median(runs, () => floatModel.Evaluate(images)));
-            var timed = new List<(string Method, Part Part, double Train, double TrainRatio, double Eval, double EvalRatio)>();
+            var timed = new List<(string Method, QuantPolicy Policy, Part Part, double Train, double TrainRatio, double Eval, double EvalRatio)>();
             foreach ((string method, Func<int, int, QuantPolicy> policy) in Methods)
             {
                 foreach (Part part in parts)
                 {
-                    using Trainee quantized = Build(factory, bench, policy(part.WeightBits, part.InputBits), images);
+                    QuantPolicy partPolicy = policy(part.WeightBits, part.InputBits);
+                    using Trainee quantized = Build(factory, bench, partPolicy, images);
                     (double train, double trainRatio) = BenchTiming.Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
                     (double eval, double evalRatio) = BenchTiming.Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
-                    timed.Add((method, part, train, trainRatio, eval, evalRatio));
+                    timed.Add((method, partPolicy, part, train, trainRatio, eval, evalRatio));
                 }
             }
 
             // Memory after the timings, each from a freshly built model.
             double floatMemory = PeakMegabytes(() => Build(factory, bench, null, images), images, labels);
             Report(output, rows, bench.Name, "float", "nothing", floatTrain, 1, floatEval, 1, floatMemory, 1);
-            foreach (var (method, part, train, trainRatio, eval, evalRatio) in timed)
+            foreach (var (method, policy, part, train, trainRatio, eval, evalRatio) in timed)
             {
-                QuantPolicy policy = Methods.First(m => m.Name == method).Policy(part.WeightBits, part.InputBits);
                 double memory = PeakMegabytes(() => Build(factory, bench, policy, images), images, labels);
                 Report(output, rows, bench.Name, method, part.Name, train, trainRatio, eval, evalRatio, memory, memory / floatMemory);
             }
