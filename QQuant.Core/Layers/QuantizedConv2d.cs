@@ -79,18 +79,22 @@ public abstract class QuantizedConv2d : QuantizedLayer
     /// </summary>
     public bool RecomputeQuantizedInput { get; set; } = true;
 
-    /// <inheritdoc />
-    protected override bool AcceptsPass(Tensor input, Tensor weight) =>
-        RecomputeQuantizedInput
-        && PaddingMode == PaddingModes.Zeros
-        && _geometry is not null
-        && input.dim() == 4
-        && input.dtype == weight.dtype
-        && input.device_type == weight.device_type;
+    /// <summary>
+    /// Whether a training step recomputes the quantized weight in its backward instead of keeping it (the default:
+    /// true), under the same conditions as <see cref="RecomputeQuantizedInput"/> for the weight quantizer; it saves
+    /// one weight-sized tensor per layer for one more pass over the weight.
+    /// </summary>
+    public bool RecomputeQuantizedWeight { get; set; } = true;
 
     /// <inheritdoc />
-    protected override Tensor ComputeWithPass(Tensor input, QuantizationPass pass, Tensor weight, Tensor? bias) =>
-        QuantizedConvolutionFunction.Apply(input, pass, weight, bias, _geometry!);
+    protected override bool RecomputesInput(Tensor input, Tensor weight) => RecomputeQuantizedInput && TakesNode(input, weight);
+
+    /// <inheritdoc />
+    protected override bool RecomputesWeight(Tensor input, Tensor weight) => RecomputeQuantizedWeight && TakesNode(input, weight);
+
+    /// <inheritdoc />
+    protected override Tensor ComputeWithPasses(Tensor input, QuantizationPass? inputPass, Tensor weight, QuantizationPass? weightPass, Tensor? bias) =>
+        QuantizedConvolutionFunction.Apply(input, inputPass, weight, weightPass, bias, _geometry!);
 
     /// <inheritdoc />
     protected override Tensor Compute(Tensor input, Tensor weight, Tensor? bias)
@@ -107,6 +111,14 @@ public abstract class QuantizedConv2d : QuantizedLayer
             ? nn.functional.conv2d_padding(input, weight, bias, stride, type, dilation, Groups)
             : nn.functional.conv2d(input, weight, bias, stride, [.. PaddingSize!], dilation, Groups);
     }
+
+    // What the recomputing node computes: explicit zero padding on a 4-D input of the weight's kind.
+    private bool TakesNode(Tensor input, Tensor weight) =>
+        PaddingMode == PaddingModes.Zeros
+        && _geometry is not null
+        && input.dim() == 4
+        && input.dtype == weight.dtype
+        && input.device_type == weight.device_type;
 
     // The amounts F.pad expects (last dimension first, each side), as the float layer computes them.
     private long[] ReversedPaddingTwice()

@@ -122,16 +122,20 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
     /// <see cref="InvalidateQuantizedWeight"/>).
     /// </summary>
     /// <remarks>
-    /// While autograd records, a layer that <see cref="AcceptsPass"/> the input takes the input quantizer's fused
-    /// pass (when it has one) and computes the quantization and its operation as one node.
+    /// While autograd records, a layer may take its quantizers' fused passes (when they have one) and compute the
+    /// quantizations and its operation as one node: the input's when <see cref="RecomputesInput"/> says so, the
+    /// weight's when <see cref="RecomputesWeight"/> does and the weight is not reused.
     /// </remarks>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        QuantizationPass? pass = torch.is_grad_enabled() && AcceptsPass(input, _weight) ? _inputQuantizer.PassFor(input) : null;
-        Tensor? x = pass is null ? _inputQuantizer.call(input) : null;
-        Tensor w = CanReuseWeight() ? CachedWeight() : _weightQuantizer.call(_weight);
-        Tensor output = pass is null ? Compute(x!, w, _bias) : ComputeWithPass(input, pass, w, _bias);
+        bool reuseWeight = CanReuseWeight();
+        bool recording = torch.is_grad_enabled();
+        QuantizationPass? inputPass = recording && RecomputesInput(input, _weight) ? _inputQuantizer.PassFor(input) : null;
+        QuantizationPass? weightPass = recording && !reuseWeight && RecomputesWeight(input, _weight) ? _weightQuantizer.PassFor(_weight) : null;
+        Tensor x = inputPass is null ? _inputQuantizer.call(input) : input;
+        Tensor w = reuseWeight ? CachedWeight() : weightPass is null ? _weightQuantizer.call(_weight) : _weight;
+        Tensor output = inputPass is null && weightPass is null ? Compute(x, w, _bias) : ComputeWithPasses(x, inputPass, w, weightPass, _bias);
         return output.MoveToOuterDisposeScope();
     }
 
@@ -182,15 +186,20 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
     /// <summary>The float operation on the (quantized) input and weight.</summary>
     protected abstract Tensor Compute(Tensor input, Tensor weight, Tensor? bias);
 
-    /// <summary>Whether <see cref="ComputeWithPass"/> can take <paramref name="input"/> (false by default).</summary>
-    protected virtual bool AcceptsPass(Tensor input, Tensor weight) => false;
+    /// <summary>Whether a recorded forward on <paramref name="input"/> runs the input quantizer's pass inside <see cref="ComputeWithPasses"/> (false by default).</summary>
+    protected virtual bool RecomputesInput(Tensor input, Tensor weight) => false;
+
+    /// <summary>Whether a recorded forward on <paramref name="input"/> runs the weight quantizer's pass inside <see cref="ComputeWithPasses"/> (false by default).</summary>
+    protected virtual bool RecomputesWeight(Tensor input, Tensor weight) => false;
 
     /// <summary>
-    /// The float operation on <paramref name="pass"/>'s quantization of <paramref name="input"/>, computed as one
-    /// autograd node (called only when <see cref="AcceptsPass"/> said yes).
+    /// The float operation on <paramref name="inputPass"/>'s quantization of <paramref name="input"/> and
+    /// <paramref name="weightPass"/>'s of <paramref name="weight"/> (a null pass: the operand is already quantized),
+    /// computed as one autograd node; called only with a pass that <see cref="RecomputesInput"/> or
+    /// <see cref="RecomputesWeight"/> allowed.
     /// </summary>
-    protected virtual Tensor ComputeWithPass(Tensor input, QuantizationPass pass, Tensor weight, Tensor? bias) =>
-        throw new NotSupportedException($"{GetType().Name} does not compute with a quantization pass.");
+    protected virtual Tensor ComputeWithPasses(Tensor input, QuantizationPass? inputPass, Tensor weight, QuantizationPass? weightPass, Tensor? bias) =>
+        throw new NotSupportedException($"{GetType().Name} does not compute with quantization passes.");
 
     private bool CanReuseWeight() =>
         !training && !(torch.is_grad_enabled() && _weightQuantizer.parameters().Prepend(_weight).Any(p => p.requires_grad));

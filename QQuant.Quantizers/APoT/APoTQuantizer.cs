@@ -104,7 +104,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool UseFusedKernel { get; set; } = true;
 
     /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && Role == TensorRole.Activation && FusedPath.Accepts(input, _alpha);
+    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
 
     /// <summary>Why <paramref name="bits"/> cannot make the grid, or null.</summary>
     public static string? BitsProblem(int bits, APoTGrid grid, ActivationSign sign)
@@ -127,7 +127,6 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
     }
 
     /// <inheritdoc />
-    /// <remarks>Weights are standardised first, which the fused kernel does not do; they are weight-sized anyway.</remarks>
     protected override QuantizationPass? CreatePass(Tensor input)
     {
         if (!FusesFor(input))
@@ -136,10 +135,20 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
         }
 
         (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
-        NormalizedGridRule rule = Grid == APoTGrid.Uniform
-            ? NormalizedGridRule.Uniform(alphas[0], IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
-            : NormalizedGridRule.Levels(alphas[0], IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
-        return new KernelPass<NormalizedGridRule>([rule], new FusedParameter(_alpha, derivative));
+        var parameter = new FusedParameter(_alpha, derivative);
+        if (Role == TensorRole.Activation)
+        {
+            return new KernelPass<NormalizedGridRule>([GridRule(alphas[0])], parameter);
+        }
+
+        using var noGrad = no_grad();
+        (Tensor mean, Tensor std) = Moments(input);
+        using (mean)
+        using (std)
+        {
+            float[] means = CpuFloats.Values(mean);
+            return new StandardizedGridPass([.. means.Select((_, row) => GridRule(alphas[alphas.Length == 1 ? 0 : row]))], means, CpuFloats.Values(std), parameter);
+        }
     }
 
     /// <inheritdoc />
@@ -181,19 +190,23 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
 
     private Tensor Standardize(Tensor w)
     {
-        Tensor mean, std;
+        (Tensor mean, Tensor std) = Moments(w);
+        return (w - mean) / QuantizerMath.OneWhereZero(std);
+    }
+
+    // Per channel (kept dimensions) or per tensor: what both paths standardise with.
+    private (Tensor Mean, Tensor Std) Moments(Tensor w)
+    {
         if (PerChannel && w.dim() > 1)
         {
             long[] dims = QuantizerMath.OtherDimensions(w);
-            mean = w.mean(dims, keepdim: true);
-            std = w.std(dims, unbiased: true, keepdim: true);
-        }
-        else
-        {
-            mean = w.mean();
-            std = w.std();
+            return (w.mean(dims, keepdim: true), w.std(dims, unbiased: true, keepdim: true));
         }
 
-        return (w - mean) / QuantizerMath.OneWhereZero(std);
+        return (w.mean(), w.std());
     }
+
+    private NormalizedGridRule GridRule(float alpha) => Grid == APoTGrid.Uniform
+        ? NormalizedGridRule.Uniform(alpha, IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
+        : NormalizedGridRule.Levels(alpha, IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
 }

@@ -40,6 +40,10 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer
     public bool FusesFor(Tensor input) => UseFusedKernel && Bits > 1 && CpuFloats.Accepts(input);
 
     /// <inheritdoc />
+    protected override QuantizationPass? CreatePass(Tensor input) =>
+        FusesFor(input) ? new DoReFaWeightPass(PerChannel && input.dim() > 1 ? input.shape[0] : 1, (1 << Bits) - 1) : null;
+
+    /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)
     {
         using var scope = NewDisposeScope();
@@ -54,11 +58,6 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer
 
         int levels = (1 << Bits) - 1;
         Tensor t = input.tanh();
-        if (FusesFor(input))
-        {
-            return DoReFaWeightFunction.Apply(t, PerChannel && t.dim() > 1 ? t.shape[0] : 1, levels).MoveToOuterDisposeScope();
-        }
-
         Tensor max = QuantizerMath.AmaxAbs(t, PerChannel);
         Tensor r = t / (2 * QuantizerMath.OneWhereZero(max)) + 0.5;
         return (2 * StraightThrough.Round(r * levels) / levels - 1).MoveToOuterDisposeScope();

@@ -6,7 +6,7 @@ namespace QQuant.Quantizers.Kernels;
 /// <summary>
 /// DoReFa's weights after their tanh, <c>t = tanh(w)</c>: <c>2 · round((t / (2M) + ½) · L) / L − 1</c> with
 /// <c>M</c> the row's largest <c>|t|</c> (1 when it is 0) and <c>L = 2^bits − 1</c>. Backward (with respect to
-/// <c>t</c>): <c>g / M</c>; the first sum collects <c>g · t</c>, from which <see cref="DoReFaWeightFunction"/> gives
+/// <c>t</c>): <c>g / M</c>; the first sum collects <c>g · t</c>, from which <see cref="DoReFaWeightPass"/> gives
 /// the largest elements their share of M's gradient.
 /// </summary>
 internal readonly struct TanhGridRule : IElementRule

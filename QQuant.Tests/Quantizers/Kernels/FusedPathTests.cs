@@ -35,11 +35,13 @@ public sealed class FusedPathTests
     }
 
     [Fact]
-    public void APoT_weights_are_standardised_on_the_composed_path()
+    public void Per_channel_APoT_weights_fuse_only_when_their_clips_line_up_with_dimension_0()
     {
-        var weights = new APoTQuantizer(4, TensorRole.Weight, APoTGrid.PowerOfTwo, ActivationSign.Signed);
+        var weights = new APoTQuantizer(4, TensorRole.Weight, APoTGrid.PowerOfTwo, ActivationSign.Signed, channels: 8);
         using Tensor w = rand(8, 3, 3, 3);
+        using Tensor other = rand(6, 3, 3, 3);
 
-        Assert.False(weights.FusesFor(w));
+        Assert.True(weights.FusesFor(w));
+        Assert.False(weights.FusesFor(other));
     }
 }

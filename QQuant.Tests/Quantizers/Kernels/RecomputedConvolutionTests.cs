@@ -7,23 +7,26 @@ using static TorchSharp.torch;
 namespace QQuant.Tests.Quantizers.Kernels;
 
 /// <summary>
-/// A quantized convolution whose input quantizer has a fused pass runs quantization and convolution as one node that
-/// recomputes the quantized input in its backward (libtorch's convolution backward through TorchScript). It must
-/// give exactly what the layer gives when it keeps the quantized input: same kernels, same order.
+/// A quantized convolution whose quantizers have fused passes runs quantization and convolution as one node that
+/// recomputes the quantized input and weight in its backward (libtorch's convolution backward through TorchScript).
+/// It must give exactly what the layer gives when it keeps them: same kernels, same order.
 /// </summary>
 public class RecomputedConvolutionTests
 {
-    public static TheoryData<string, string> Cases()
+    public static TheoryData<string, string, Recomputed> Cases()
     {
-        var data = new TheoryData<string, string>();
+        var data = new TheoryData<string, string, Recomputed>();
         foreach (string method in new[] { "LSQ", "LSQ+", "DSQ", "DoReFa", "PACT", "APoT", "uniform", "8-bit" })
         {
-            data.Add(method, "padding 1");
+            foreach (Recomputed recomputed in new[] { Recomputed.Input, Recomputed.Weight, Recomputed.Both })
+            {
+                data.Add(method, "padding 1", recomputed);
+            }
         }
 
         foreach (string geometry in new[] { "stride 2 padding 1x2", "dilation 2 groups 2", "no bias", "reflect", "same" })
         {
-            data.Add("LSQ", geometry);
+            data.Add("LSQ", geometry, Recomputed.Both);
         }
 
         return data;
@@ -31,7 +34,7 @@ public class RecomputedConvolutionTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Recomputing_the_quantized_input_gives_the_same_output_and_gradients(string method, string geometry)
+    public void Recomputing_the_quantized_tensors_gives_the_same_output_and_gradients(string method, string geometry, Recomputed recomputed)
     {
         using var scope = NewDisposeScope();
         random.manual_seed(5);
@@ -44,16 +47,17 @@ public class RecomputedConvolutionTests
 
         layer.train();
         Assert.NotNull(((Quantizer)layer.InputQuantizer).PassFor(input));
+        Assert.NotNull(((Quantizer)layer.WeightQuantizer).PassFor(layer.weight));
 
-        Outcome kept = Step(layer, input, recompute: false);
-        Outcome recomputed = Step(layer, input, recompute: true);
+        Outcome kept = Step(layer, input, Recomputed.None);
+        Outcome again = Step(layer, input, recomputed);
 
-        Assert.Equal(kept.Output, recomputed.Output);
-        Assert.Equal(kept.InputGradient, recomputed.InputGradient);
-        Assert.Equal(kept.ParameterGradients.Length, recomputed.ParameterGradients.Length);
+        Assert.Equal(kept.Output, again.Output);
+        Assert.Equal(kept.InputGradient, again.InputGradient);
+        Assert.Equal(kept.ParameterGradients.Length, again.ParameterGradients.Length);
         for (int p = 0; p < kept.ParameterGradients.Length; p++)
         {
-            Assert.Equal(kept.ParameterGradients[p], recomputed.ParameterGradients[p]);
+            Assert.Equal(kept.ParameterGradients[p], again.ParameterGradients[p]);
         }
     }
 
@@ -67,8 +71,8 @@ public class RecomputedConvolutionTests
         QuantCalibration.Calibrate(layer, [input]);
         layer.train();
 
-        Outcome kept = Step(layer, input, recompute: false, inputGradient: false);
-        Outcome recomputed = Step(layer, input, recompute: true, inputGradient: false);
+        Outcome kept = Step(layer, input, Recomputed.None, inputGradient: false);
+        Outcome recomputed = Step(layer, input, Recomputed.Both, inputGradient: false);
 
         Assert.Null(recomputed.InputGradient);
         Assert.All(recomputed.ParameterGradients, g => Assert.NotEmpty(g));
@@ -79,17 +83,36 @@ public class RecomputedConvolutionTests
     }
 
     [Fact]
-    public void A_training_step_runs_the_pass_forward_twice_and_its_backward_once_instead_of_calling_the_quantizer()
+    public void A_training_step_runs_each_pass_forward_twice_and_its_backward_once_instead_of_calling_the_quantizers()
     {
         using var scope = NewDisposeScope();
-        var quantizer = new CountingQuantizer();
-        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), quantizer);
+        CountingQuantizer inputs = new(), weights = new();
+        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), inputs, weights);
         Tensor input = Random([2, 2, 5, 5], seed: 13).requires_grad_(true);
 
         layer.call(input).sum().backward();
 
-        Assert.Equal((0, 2, 1), (quantizer.ModuleCalls, quantizer.PassForwards, quantizer.PassBackwards));
+        Assert.Equal((0, 2, 1), (inputs.ModuleCalls, inputs.PassForwards, inputs.PassBackwards));
+        Assert.Equal((0, 2, 1), (weights.ModuleCalls, weights.PassForwards, weights.PassBackwards));
         Assert.NotNull(input.grad);
+        Assert.NotNull(layer.weight.grad);
+    }
+
+    [Fact]
+    public void An_evaluation_forward_with_autograd_reuses_the_cached_weight_instead_of_its_pass()
+    {
+        using var scope = NewDisposeScope();
+        CountingQuantizer inputs = new(), weights = new();
+        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), inputs, weights);
+        layer.eval();
+        layer.weight.requires_grad_(false);
+        Tensor input = Random([2, 2, 5, 5], seed: 15).requires_grad_(true);
+
+        layer.call(input).sum().backward();
+        layer.call(input).sum().backward();
+
+        Assert.Equal((1, 1, 0), (weights.ModuleCalls, weights.PassForwards, weights.PassBackwards));
+        Assert.Equal((0, 4, 2), (inputs.ModuleCalls, inputs.PassForwards, inputs.PassBackwards));
     }
 
     [Fact]
@@ -97,7 +120,7 @@ public class RecomputedConvolutionTests
     {
         using var scope = NewDisposeScope();
         var quantizer = new CountingQuantizer();
-        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), quantizer);
+        using var layer = new CountingConv(nn.Conv2d(2, 3, 3, padding: 1), quantizer, new CountingQuantizer());
         Tensor input = Random([2, 2, 5, 5], seed: 14).requires_grad_(true);
 
         using (no_grad())
@@ -124,9 +147,18 @@ public class RecomputedConvolutionTests
         Assert.Equal((1, 3), (hooked, quantizer.ModuleCalls));
     }
 
-    private static Outcome Step(QuantizedConv2d layer, Tensor input, bool recompute, bool inputGradient = true)
+    public enum Recomputed
     {
-        layer.RecomputeQuantizedInput = recompute;
+        None,
+        Input,
+        Weight,
+        Both,
+    }
+
+    private static Outcome Step(QuantizedConv2d layer, Tensor input, Recomputed recomputed, bool inputGradient = true)
+    {
+        layer.RecomputeQuantizedInput = recomputed is Recomputed.Input or Recomputed.Both;
+        layer.RecomputeQuantizedWeight = recomputed is Recomputed.Weight or Recomputed.Both;
         Tensor upstream;
         using (no_grad())
         {
@@ -202,6 +234,6 @@ public class RecomputedConvolutionTests
         }
     }
 
-    private sealed class CountingConv(Conv2d source, CountingQuantizer input)
-        : QuantizedConv2d(nameof(CountingConv), source, new QuantLayerSettings(32, 4, new QuantLayerOptions()), () => new IdentityQuantizer(), () => input);
+    private sealed class CountingConv(Conv2d source, CountingQuantizer input, CountingQuantizer weight)
+        : QuantizedConv2d(nameof(CountingConv), source, new QuantLayerSettings(4, 4, new QuantLayerOptions()), () => weight, () => input);
 }
