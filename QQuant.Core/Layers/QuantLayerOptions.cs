@@ -19,4 +19,12 @@ public record QuantLayerOptions
 
     /// <summary>Whether the input grid is signed, unsigned, or decided from data. Default <see cref="ActivationSign.Auto"/>.</summary>
     public ActivationSign ActivationSign { get; set; } = ActivationSign.Auto;
+
+    /// <summary>
+    /// Whether a training step recomputes the quantized input and weight in its backward instead of keeping them
+    /// from the forward: less memory (one input-sized and one weight-sized tensor per layer) for one more
+    /// element-wise pass over each. Applies to quantized convolutions whose quantizers have fused kernels (see
+    /// <see cref="QuantizedConv2d.RecomputeQuantizedInput"/>). Default true.
+    /// </summary>
+    public bool RecomputeQuantized { get; set; } = true;
 }

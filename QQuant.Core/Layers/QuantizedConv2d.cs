@@ -41,6 +41,7 @@ public abstract class QuantizedConv2d : QuantizedLayer
         Groups = source.groups;
         PaddingMode = source.padding_mode;
         _reversedPaddingTwice = ReversedPaddingTwice();
+        RecomputeQuantizedInput = RecomputeQuantizedWeight = settings.Options.RecomputeQuantized;
         _geometry = PaddingSize is { Count: 2 } ? new ConvolutionGeometry([.. Stride], [.. PaddingSize], [.. Dilation], Groups) : null;
     }
 
@@ -73,18 +74,20 @@ public abstract class QuantizedConv2d : QuantizedLayer
 
     /// <summary>
     /// Whether a training step recomputes the quantized input in its backward instead of keeping it (the default:
-    /// true). This applies when the input quantizer has a fused kernel for the input (contiguous float32 on the CPU)
-    /// and the padding is explicit zeros; it saves one input-sized tensor per layer for one more element-wise pass.
-    /// Forward hooks on the input quantizer turn it off for their calls.
+    /// the settings' <see cref="QuantLayerOptions.RecomputeQuantized"/>). This applies when the input quantizer has a
+    /// fused kernel for the input (contiguous float32 on the CPU) and the padding is explicit zeros; it saves one
+    /// input-sized tensor per layer for one more element-wise pass. Forward hooks on the input quantizer turn it off
+    /// for their calls.
     /// </summary>
-    public bool RecomputeQuantizedInput { get; set; } = true;
+    public bool RecomputeQuantizedInput { get; set; }
 
     /// <summary>
     /// Whether a training step recomputes the quantized weight in its backward instead of keeping it (the default:
-    /// true), under the same conditions as <see cref="RecomputeQuantizedInput"/> for the weight quantizer; it saves
-    /// one weight-sized tensor per layer for one more pass over the weight.
+    /// the settings' <see cref="QuantLayerOptions.RecomputeQuantized"/>), under the same conditions as
+    /// <see cref="RecomputeQuantizedInput"/> for the weight quantizer; it saves one weight-sized tensor per layer for
+    /// one more pass over the weight. It does not apply in evaluation when the quantized weight is reused.
     /// </summary>
-    public bool RecomputeQuantizedWeight { get; set; } = true;
+    public bool RecomputeQuantizedWeight { get; set; }
 
     /// <inheritdoc />
     protected override bool RecomputesInput(Tensor input, Tensor weight) => RecomputeQuantizedInput && TakesNode(input, weight);

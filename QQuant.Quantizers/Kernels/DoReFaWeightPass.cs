@@ -8,7 +8,7 @@ namespace QQuant.Quantizers.Kernels;
 /// the composed path's) is computed in the forward and again in the backward, so no tensor but the weight is kept.
 /// Forward: <see cref="TanhGridRule"/> with each row's <c>M = max|t|</c>. Backward: the rule's backward, then the
 /// gradient through M, <c>−Σ g·t / M²</c>, shared by the elements where <c>|t| = M</c> as torch's amax shares it
-/// among ties, then the tanh's <c>(1 − t²)</c>.
+/// among ties, then the tanh's <c>(1 − t²)</c>, in place.
 /// </summary>
 internal sealed class DoReFaWeightPass(long rows, int levels) : QuantizationPass
 {
@@ -32,7 +32,7 @@ internal sealed class DoReFaWeightPass(long rows, int levels) : QuantizationPass
 
         using Tensor t = Tanh(input);
         (float[] maxima, TanhGridRule[] rules) = Rules(t);
-        using Tensor tanhGradient = empty_like(t);
+        Tensor tanhGradient = empty_like(t);
         double[] products = ElementwiseKernel.Backward(t, gradient, tanhGradient, rules)[0];
         float* values = CpuFloats.Pointer(t);
         float* result = CpuFloats.Pointer(tanhGradient);
@@ -62,10 +62,9 @@ internal sealed class DoReFaWeightPass(long rows, int levels) : QuantizationPass
             }
         }
 
-        // As libtorch's tanh backward computes it: g · (1 − t·t).
-        using Tensor square = t * t;
-        using Tensor slope = 1 - square;
-        return (tanhGradient * slope, []);
+        // In place: the weight's gradient takes the tanh gradient's memory.
+        ElementwiseKernel.Backward(t, tanhGradient, tanhGradient, [default(TanhSlopeRule)]);
+        return (tanhGradient, []);
     }
 
     private static Tensor Tanh(Tensor w)

@@ -17,7 +17,8 @@ namespace QQuant.Samples.Commands;
 /// the float model and of each method at 4w4f (first conv and fc 8-bit, as the shipped configs), timed alternately
 /// with the float model's in one process; and the peak memory of a step over the process's memory before the model
 /// was built, as a ratio to float's (measured after all timings; see <see cref="ProcessMemory.FollowsLiveMemory"/>).
-/// <c>--breakdown</c> adds rows with only the weights or only the inputs quantized.
+/// <c>--breakdown</c> adds rows with only the weights or only the inputs quantized, <c>--kept</c> a row whose
+/// convolutions keep their quantized tensors for the backward instead of recomputing them.
 /// </summary>
 internal static class BenchQatCommand
 {
@@ -33,23 +34,28 @@ internal static class BenchQatCommand
             16, 224, 1000),
     ];
 
-    private static readonly (string Name, Func<int, int, QuantPolicy> Policy)[] Methods =
+    private static readonly (string Name, Func<int, int, Action<QuantLayerOptions>, QuantPolicy> Policy)[] Methods =
     [
-        ("LSQ", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w, a))),
-        ("LSQ+", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQPlusConv>(w, a))),
-        ("DSQ", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<DSQConv>(w, a))),
-        ("DoReFa", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<DoReFaConv>(w, a))),
-        ("PACT", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<PACTConv>(w, a))),
-        ("APoT", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<APoTConv>(w, a))),
-        ("uniform", (w, a) => ShippedPolicies.WithEightBitEnds(b => b.Use<UniformConv>(w, a))),
+        ("LSQ", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w, a, o))),
+        ("LSQ+", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQPlusConv>(w, a, o))),
+        ("DSQ", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<DSQConv>(w, a, o))),
+        ("DoReFa", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<DoReFaConv>(w, a, o))),
+        ("PACT", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<PACTConv>(w, a, o))),
+        ("APoT", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<APoTConv>(w, a, o))),
+        ("uniform", (w, a, o) => ShippedPolicies.WithEightBitEnds(b => b.Use<UniformConv>(w, a, o))),
     ];
 
-    /// <summary>What a row quantizes in the 4-bit convolutions: both tensors, or (with --breakdown) one of them.</summary>
-    private sealed record Part(string Name, int WeightBits, int InputBits);
+    /// <summary>
+    /// What a row quantizes in the 4-bit convolutions: both tensors, or (with --breakdown) one of them; and whether
+    /// their backward recomputes the quantized tensors (with --kept, a row that keeps them).
+    /// </summary>
+    private sealed record Part(string Name, int WeightBits, int InputBits, bool Recompute = true);
 
     private static readonly Part Both = new("weights+inputs", 4, 4);
 
     private static readonly Part[] Breakdown = [new("weights", 4, 32), new("inputs", 32, 4)];
+
+    private static readonly Part Kept = new("weights+inputs, kept", 4, 4, Recompute: false);
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -64,17 +70,29 @@ internal static class BenchQatCommand
         {
             Description = "Also measure each method with only its weight quantizers (4w, inputs float) and with only its input quantizers (4a, weights float), to show where the cost goes.",
         };
+        var kept = new Option<bool>("--kept")
+        {
+            Description = "Also measure each method with recomputeQuantized: false (the convolutions keep their quantized input and weight for the backward).",
+        };
+        var method = new Option<string[]>("--method")
+        {
+            Description = $"Which methods to measure: {string.Join(", ", Methods.Select(m => m.Name))} (default: all).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var verbose = CliErrors.VerboseOption();
         var command = new Command("qat", "Training-step, evaluation and peak-memory ratios of 4w4f QAT to float training, for CifarResNet-20 and ResNet-18.")
         {
-            json, runs, model, breakdown, verbose,
+            json, runs, model, method, breakdown, kept, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
-            Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], parsed.GetValue(breakdown))));
+        {
+            Part[] parts = [Both, .. parsed.GetValue(breakdown) ? Breakdown : [], .. parsed.GetValue(kept) ? [Kept] : Array.Empty<Part>()];
+            return Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], parsed.GetValue(method) ?? [], parts);
+        }));
         return command;
     }
 
-    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names, bool breakdown)
+    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names, string[] methods, Part[] parts)
     {
         if (runs < 1)
         {
@@ -87,6 +105,12 @@ internal static class BenchQatCommand
             throw new QQuantException($"--model: unknown model '{unknown[0]}'; choose from {string.Join(", ", Models.Select(m => m.Name))}.");
         }
 
+        string[] unknownMethods = [.. methods.Where(n => Methods.All(m => m.Name != n))];
+        if (unknownMethods.Length > 0)
+        {
+            throw new QQuantException($"--method: unknown method '{unknownMethods[0]}'; choose from {string.Join(", ", Methods.Select(m => m.Name))}.");
+        }
+
         using ServiceProvider services = CliServices.Create();
         var factory = services.GetRequiredService<ClassifierFactory>();
         var rows = new JsonArray();
@@ -96,21 +120,21 @@ internal static class BenchQatCommand
             : "peak memory includes the blocks glibc keeps for reuse; set MALLOC_MMAP_THRESHOLD_=131072 for peaks of the live tensors");
         output.WriteLine("| model | method | quantized | train step ms | train ratio | eval ms | eval ratio | peak memory MB | memory ratio |");
         output.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        Part[] parts = breakdown ? [Both, .. Breakdown] : [Both];
         foreach (BenchModel bench in Models.Where(m => names.Length == 0 || names.Contains(m.Name)))
         {
-            using var scope = NewDisposeScope();
-            var generator = new Generator(0);
-            Tensor images = randn([bench.Batch, 3, bench.Size, bench.Size], generator: generator);
-            Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
+            // No dispose scope around the models: a scope would hold the weights of the float modules Quantize
+            // replaces (as it holds every tensor made in it) until the scope ends.
+            using var generator = new Generator(0);
+            using Tensor images = randn([bench.Batch, 3, bench.Size, bench.Size], generator: generator);
+            using Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
             using Trainee floatModel = Build(factory, bench, null, images);
             (double floatTrain, double floatEval) = (BenchTiming.Median(runs, () => floatModel.Step(images, labels)), BenchTiming.Median(runs, () => floatModel.Evaluate(images)));
             var timed = new List<(string Method, QuantPolicy Policy, Part Part, double Train, double TrainRatio, double Eval, double EvalRatio)>();
-            foreach ((string method, Func<int, int, QuantPolicy> policy) in Methods)
+            foreach ((string method, Func<int, int, Action<QuantLayerOptions>, QuantPolicy> policy) in Methods.Where(m => methods.Length == 0 || methods.Contains(m.Name)))
             {
                 foreach (Part part in parts)
                 {
-                    QuantPolicy partPolicy = policy(part.WeightBits, part.InputBits);
+                    QuantPolicy partPolicy = policy(part.WeightBits, part.InputBits, o => o.RecomputeQuantized = part.Recompute);
                     using Trainee quantized = Build(factory, bench, partPolicy, images);
                     (double train, double trainRatio) = BenchTiming.Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
                     (double eval, double evalRatio) = BenchTiming.Alternating(runs, () => quantized.Evaluate(images), () => floatModel.Evaluate(images));
@@ -152,19 +176,28 @@ internal static class BenchQatCommand
 
     /// <summary>
     /// The process's peak resident memory over one training step of a freshly built model (after two warm-up steps,
-    /// so the optimizer state exists), less the resident memory before the model was built.
+    /// so the optimizer state exists), less the resident memory before the model was built. The float modules that
+    /// <c>Quantize</c> replaced are collected first: they hold their weights until .NET's garbage collector
+    /// finalizes them, which is not a cost of the step (nor of a program that runs long enough for a full collection).
     /// </summary>
     private static double PeakMegabytes(Func<Trainee> build, Tensor images, Tensor labels)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        Collect();
         double before = ProcessMemory.ResidentKilobytes();
         using Trainee trainee = build();
+        Collect();
         trainee.Step(images, labels);
         trainee.Step(images, labels);
         ProcessMemory.ResetPeak();
         trainee.Step(images, labels);
         return (ProcessMemory.PeakKilobytes() - before) / 1024.0;
+    }
+
+    private static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 
     private static void Report(TextWriter output, JsonArray rows, string model, string method, string part, double train, double trainRatio, double eval, double evalRatio, double memory, double memoryRatio)

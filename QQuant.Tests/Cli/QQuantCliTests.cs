@@ -106,6 +106,19 @@ public class QQuantCliTests
         Assert.Contains("resnet9000", error);
     }
 
+    [Theory]
+    [InlineData("--model", "ResNet-9000", "CifarResNet-20, ResNet-18")]
+    [InlineData("--method", "LSQ++", "LSQ, LSQ+, DSQ, DoReFa, PACT, APoT, uniform")]
+    public void Bench_qat_rejects_an_unknown_model_or_method_before_building_anything(string option, string value, string choices)
+    {
+        (int code, _, string error) = Run("bench", "qat", option, value);
+
+        Assert.NotEqual(0, code);
+        Assert.Contains($"{option}: unknown", error);
+        Assert.Contains(value, error);
+        Assert.Contains(choices, error);
+    }
+
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();

@@ -136,6 +136,17 @@ public class CanonicalFormTests
     }
 
     [Fact]
+    public void The_recompute_option_binds()
+    {
+        QuantPolicy bound = Bind("""
+            { "quantTransformer": { "policy": { "Conv2d": { "type": "EightBitConv", "recomputeQuantized": false } } } }
+            """);
+
+        Assert.Equal(QuantPolicy.For<Conv2d>().Use<EightBitConv>(8, 8, o => o.RecomputeQuantized = false).Build(), bound);
+        Assert.NotEqual(QuantPolicy.For<Conv2d>().Use<EightBitConv>(8, 8).Build(), bound);
+    }
+
+    [Fact]
     public void Omitted_bits_take_the_registered_defaults_of_the_built_in_layers()
     {
         QuantPolicy bound = Bind("""

@@ -82,6 +82,20 @@ public class RecomputedConvolutionTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_policy_s_recompute_option_sets_both_switches_of_each_convolution(bool recompute)
+    {
+        using var model = nn.Sequential(("conv", nn.Conv2d(3, 4, 3, padding: 1)), ("relu", nn.ReLU()), ("out", nn.Conv2d(4, 2, 1)));
+
+        model.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(4, 4, o => o.RecomputeQuantized = recompute).Build());
+
+        QuantizedConv2d[] convs = [.. model.modules().OfType<QuantizedConv2d>()];
+        Assert.Equal(2, convs.Length);
+        Assert.All(convs, c => Assert.Equal((recompute, recompute), (c.RecomputeQuantizedInput, c.RecomputeQuantizedWeight)));
+    }
+
     [Fact]
     public void A_training_step_runs_each_pass_forward_twice_and_its_backward_once_instead_of_calling_the_quantizers()
     {

@@ -1,0 +1,46 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace QQuant.Quantizers.Kernels;
+
+/// <summary>
+/// APoT's weights: <see cref="NormalizedGridRule"/> on the standardised weight <c>t = (x − μ) / σ</c>. Backward: the
+/// input gets the gradient of t (the grid's input gradient); the sums collect α's terms, the gradient of t, and
+/// the gradient of t times t, from which <see cref="StandardizationRule"/> finishes the gradient.
+/// </summary>
+internal readonly struct StandardizedGridRule : IElementRule
+{
+    private readonly NormalizedGridRule _grid;
+    private readonly StandardizationRule _standardization;
+
+    /// <param name="grid">The row's grid (its α).</param>
+    /// <param name="mean">The row's mean μ.</param>
+    /// <param name="std">The row's deviation σ as it acts.</param>
+    public StandardizedGridRule(NormalizedGridRule grid, float mean, float std)
+    {
+        _grid = grid;
+        _standardization = new StandardizationRule(mean, std, 0, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector<float> Forward(Vector<float> x) => _grid.Forward(_standardization.Forward(x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Forward(float x) => _grid.Forward(_standardization.Forward(x));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (Vector<float> Input, Vector<float> First, Vector<float> Second, Vector<float> Third) Backward(Vector<float> x, Vector<float> g)
+    {
+        Vector<float> t = _standardization.Forward(x);
+        (Vector<float> input, Vector<float> alpha, _, _) = _grid.Backward(t, g);
+        return (input, alpha, input, input * t);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (float Input, float First, float Second, float Third) Backward(float x, float g)
+    {
+        float t = _standardization.Forward(x);
+        (float input, float alpha, _, _) = _grid.Backward(t, g);
+        return (input, alpha, input, input * t);
+    }
+}
