@@ -32,11 +32,12 @@ internal sealed class QuantizationPassFunction : autograd.SingleTensorFunction<Q
     /// <inheritdoc />
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        using Tensor incoming = grad_output;
         using Tensor x = ctx.get_saved_variables()[0];
         var saved = (Saved)ctx.get_data(nameof(Saved));
-        using Tensor gradient = grad_output.contiguous();
+        using Tensor gradient = incoming.contiguous();
         (Tensor? input, IReadOnlyList<Tensor> parameters) = saved.Pass.Backward(x, gradient, saved.InputNeedsGradient);
-        return [input!, .. parameters, null!];
+        return GradientHandover.Return([input!, .. parameters, null!]);
     }
 
     private sealed record Saved(QuantizationPass Pass)

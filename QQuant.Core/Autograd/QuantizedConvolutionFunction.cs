@@ -56,10 +56,11 @@ internal sealed class QuantizedConvolutionFunction : autograd.SingleTensorFuncti
     /// <inheritdoc />
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        using Tensor incoming = grad_output;
         List<Tensor> kept = ctx.get_saved_variables();
         using Tensor x = kept[0], weight = kept[1];
         var saved = (Saved)ctx.get_data(nameof(Saved));
-        using Tensor gradient = grad_output.contiguous();
+        using Tensor gradient = incoming.contiguous();
         Tensor? quantizedInputGradient, quantizedWeightGradient, biasGradient;
         using (Tensor quantizedInput = saved.QuantizedInput(x), quantizedWeight = saved.QuantizedWeight(weight))
         {
@@ -81,7 +82,7 @@ internal sealed class QuantizedConvolutionFunction : autograd.SingleTensorFuncti
             gradients.Add(biasGradient!);
         }
 
-        return [.. gradients, .. inputParameters, .. weightParameters, null!];
+        return GradientHandover.Return([.. gradients, .. inputParameters, .. weightParameters, null!]);
     }
 
     // The gradients of an operand and of its pass's parameters from the gradient of what went into the convolution.

@@ -22,7 +22,8 @@ public abstract class QuantizationPass
 
     /// <summary>
     /// The gradients of the input (null when <paramref name="inputNeedsGradient"/> is false) and of each of
-    /// <see cref="Parameters"/>, from <paramref name="gradient"/>, the gradient of the quantized tensor.
+    /// <see cref="Parameters"/>, from <paramref name="gradient"/>, the gradient of the quantized tensor. They must be
+    /// new tensors: the caller hands them to autograd and disposes them.
     /// </summary>
     public abstract (Tensor? Input, IReadOnlyList<Tensor> Parameters) Backward(Tensor input, Tensor gradient, bool inputNeedsGradient);
 

@@ -113,6 +113,22 @@ public class RecomputedConvolutionTests
     }
 
     [Fact]
+    public void A_gradient_handed_to_autograd_is_released_when_the_next_backward_runs()
+    {
+        using var scope = NewDisposeScope();
+        CountingQuantizer first = new(), second = new();
+        using var a = new CountingConv(nn.Conv2d(2, 2, 3, padding: 1), first, new CountingQuantizer());
+        using var b = new CountingConv(nn.Conv2d(2, 2, 3, padding: 1), second, new CountingQuantizer());
+        Tensor input = Random([1, 2, 5, 5], seed: 16).requires_grad_(true);
+
+        b.call(a.call(input)).sum().backward();
+
+        // b's node ran first; its gradient, copied into libtorch's graph, no longer waits for the dispose scope.
+        Assert.True(second.Returned.Single().IsInvalid);
+        Assert.True(input.grad!.abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void An_evaluation_forward_with_autograd_reuses_the_cached_weight_instead_of_its_pass()
     {
         using var scope = NewDisposeScope();
@@ -220,6 +236,8 @@ public class RecomputedConvolutionTests
 
         public int PassBackwards { get; set; }
 
+        public List<Tensor> Returned { get; } = [];
+
         public override Tensor forward(Tensor input)
         {
             ModuleCalls++;
@@ -243,7 +261,13 @@ public class RecomputedConvolutionTests
             public override (Tensor? Input, IReadOnlyList<Tensor> Parameters) Backward(Tensor input, Tensor gradient, bool inputNeedsGradient)
             {
                 owner.PassBackwards++;
-                return (inputNeedsGradient ? gradient.clone() : null, []);
+                Tensor? result = inputNeedsGradient ? gradient.clone() : null;
+                if (result is not null)
+                {
+                    owner.Returned.Add(result);
+                }
+
+                return (result, []);
             }
         }
     }
