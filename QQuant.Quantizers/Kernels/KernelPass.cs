@@ -12,7 +12,6 @@ internal sealed class KernelPass<TRule> : QuantizationPass
 {
     private readonly TRule[] _rules;
     private readonly FusedParameter[] _parameters;
-    private readonly long[][] _shapes;
 
     /// <summary>The pass for an input <see cref="CpuFloats.Accepts"/> takes, with one rule per row.</summary>
     public KernelPass(TRule[] rules, params FusedParameter[] parameters)
@@ -20,7 +19,6 @@ internal sealed class KernelPass<TRule> : QuantizationPass
         _rules = rules;
         _parameters = parameters;
         Parameters = [.. parameters.Select(p => p.Parameter)];
-        _shapes = [.. parameters.Select(p => p.Parameter.shape)];
     }
 
     /// <inheritdoc />
@@ -34,7 +32,7 @@ internal sealed class KernelPass<TRule> : QuantizationPass
     {
         Tensor? inputGradient = inputNeedsGradient ? empty_like(input) : null;
         double[][] sums = ElementwiseKernel.Backward(input, gradient, inputGradient, _rules);
-        return (inputGradient, [.. _parameters.Select((p, i) => p.Gradient(sums[p.Sum], _shapes[i], input.device))]);
+        return (inputGradient, [.. _parameters.Select(p => p.Gradient(sums[p.Sum], input.device))]);
     }
 }
 
@@ -46,8 +44,8 @@ internal sealed class KernelPass<TRule> : QuantizationPass
 /// </summary>
 internal sealed record FusedParameter(Tensor Parameter, float[] Factors, int Sum = 0)
 {
-    /// <summary>The gradient from the per-row sums (all rows together for a one-element parameter), shaped <paramref name="shape"/>.</summary>
-    public Tensor Gradient(double[] sums, long[] shape, Device device)
+    /// <summary>The gradient from the per-row sums (all rows together for a one-element parameter), shaped as the parameter.</summary>
+    public Tensor Gradient(double[] sums, Device device)
     {
         var values = new float[Factors.Length];
         if (Factors.Length == 1)
@@ -63,6 +61,6 @@ internal sealed record FusedParameter(Tensor Parameter, float[] Factors, int Sum
         }
 
         using Tensor flat = tensor(values, device: device);
-        return flat.view(shape);
+        return flat.view(Parameter.shape);
     }
 }

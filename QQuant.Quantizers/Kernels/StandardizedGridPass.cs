@@ -52,6 +52,6 @@ internal sealed class StandardizedGridPass : QuantizationPass
             ElementwiseKernel.Backward(input, inputGradient, inputGradient, standardizations);
         }
 
-        return (inputGradient, [_alpha.Gradient(sums[0], _alpha.Parameter.shape, input.device)]);
+        return (inputGradient, [_alpha.Gradient(sums[0], input.device)]);
     }
 }
