@@ -81,7 +81,11 @@ public abstract class CalibratedQuantizer : Quantizer
             return input.alias();
         }
 
-        InitializeIfFirst(input);
+        if (!InitializeIfFirst(input) && training)
+        {
+            Track(input);
+        }
+
         return CreatePass(input) is { } pass ? pass.Apply(input) : Quantize(input);
     }
 
@@ -95,11 +99,15 @@ public abstract class CalibratedQuantizer : Quantizer
             return null;
         }
 
-        InitializeIfFirst(input);
-        return CreatePass(input);
+        bool initializedNow = InitializeIfFirst(input);
+        QuantizationPass? pass = CreatePass(input);
+
+        // Tracked only when the pass is taken: without one the caller runs the forward, which tracks.
+        return pass is not null && training && !initializedNow && Track(input) ? CreatePass(input) : pass;
     }
 
-    private void InitializeIfFirst(Tensor input)
+    // True when this call initialised the quantizer (from this very batch, which then needs no tracking).
+    private bool InitializeIfFirst(Tensor input)
     {
         if (!IsInitialized)
         {
@@ -113,7 +121,10 @@ public abstract class CalibratedQuantizer : Quantizer
             }
 
             InitializeFrom(input);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>Initialises the state from <paramref name="data"/> now (the formula of the first training forward).</summary>
@@ -144,6 +155,13 @@ public abstract class CalibratedQuantizer : Quantizer
     /// <see cref="Quantizer.CreatePass"/> gives no pass; both must compute the same values).
     /// </summary>
     protected abstract Tensor Quantize(Tensor input);
+
+    /// <summary>
+    /// Updates state that follows the data during training (a running statistic) from one training batch, before it
+    /// is quantized; returns whether anything changed. Nothing by default: most algorithms learn their state instead.
+    /// Called once per training forward (after the first batch's initialisation), never in evaluation or calibration.
+    /// </summary>
+    protected virtual bool Track(Tensor input) => false;
 
     /// <summary>
     /// Sets the state from <paramref name="statistics"/> (already checked: non-empty and finite). Runs without

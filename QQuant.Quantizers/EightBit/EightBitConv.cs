@@ -8,9 +8,9 @@ namespace QQuant.Quantizers;
 /// The Python reference's <c>EightBitQuantConv</c>, fixed: a <see cref="Conv2d"/> whose weight (and, unless
 /// <see cref="QuantLayerOptions.QuantizeInput"/> is false, input) goes through a <see cref="MaxAbsQuantizer"/>. Meant
 /// for the first and last layers of a low-bit network; any width from 2 to 8 bits works. Honours
-/// <see cref="QuantLayerOptions.PerChannelWeights"/>; an <see cref="ActivationSign.Unsigned"/> input uses the
-/// <c>[0, max]</c> grid, <c>Auto</c> and <c>Signed</c> the symmetric one (it adapts to every batch, so there is
-/// nothing to decide from data).
+/// <see cref="QuantLayerOptions.PerChannelWeights"/>. The input goes through a <see cref="RunningMaxAbsQuantizer"/>
+/// (a running maximum tracked in training, fixed in evaluation, <see cref="EightBitOptions.InputMomentum"/>); its grid is
+/// unsigned when <c>ActivationSign</c> says so, or for <c>Auto</c> when the initialisation data has no negative value.
 /// </summary>
 public sealed class EightBitConv : QuantizedConv2d, IQuantizedLayer<EightBitConv>
 {
@@ -31,6 +31,9 @@ public sealed class EightBitConv : QuantizedConv2d, IQuantizedLayer<EightBitConv
     /// <inheritdoc />
     public static EightBitConv FromFloat(nn.Module<Tensor, Tensor> source, QuantLayerSettings settings) =>
         new((Conv2d)source, settings);
+
+    /// <inheritdoc />
+    public static QuantLayerOptions CreateOptions() => new EightBitOptions();
 
     /// <inheritdoc />
     public static IEnumerable<string> ValidateSettings(QuantLayerSettings settings) =>

@@ -8,9 +8,9 @@ namespace QQuant.Quantizers;
 /// The Python reference's <c>EightBitQuantLinear</c>, fixed (the reference crashes when it quantizes the input): a <see cref="Linear"/> whose weight (and, unless
 /// <see cref="QuantLayerOptions.QuantizeInput"/> is false, input) goes through a <see cref="MaxAbsQuantizer"/>. Meant
 /// for the first and last layers of a low-bit network; any width from 2 to 8 bits works. Honours
-/// <see cref="QuantLayerOptions.PerChannelWeights"/>; an <see cref="ActivationSign.Unsigned"/> input uses the
-/// <c>[0, max]</c> grid, <c>Auto</c> and <c>Signed</c> the symmetric one (it adapts to every batch, so there is
-/// nothing to decide from data).
+/// <see cref="QuantLayerOptions.PerChannelWeights"/>. The input goes through a <see cref="RunningMaxAbsQuantizer"/>
+/// (a running maximum tracked in training, fixed in evaluation, <see cref="EightBitOptions.InputMomentum"/>); its grid is
+/// unsigned when <c>ActivationSign</c> says so, or for <c>Auto</c> when the initialisation data has no negative value.
 /// </summary>
 public sealed class EightBitLinear : QuantizedLinear, IQuantizedLayer<EightBitLinear>
 {
@@ -31,6 +31,9 @@ public sealed class EightBitLinear : QuantizedLinear, IQuantizedLayer<EightBitLi
     /// <inheritdoc />
     public static EightBitLinear FromFloat(nn.Module<Tensor, Tensor> source, QuantLayerSettings settings) =>
         new((Linear)source, settings);
+
+    /// <inheritdoc />
+    public static QuantLayerOptions CreateOptions() => new EightBitOptions();
 
     /// <inheritdoc />
     public static IEnumerable<string> ValidateSettings(QuantLayerSettings settings) =>

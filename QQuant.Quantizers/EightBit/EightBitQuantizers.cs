@@ -9,21 +9,20 @@ internal static class EightBitQuantizers
         new MaxAbsQuantizer(settings.WeightBits, signed: true, perChannel: settings.Options.PerChannelWeights);
 
     public static Quantizer ForInput(QuantLayerSettings settings) =>
-        new MaxAbsQuantizer(settings.ActivationBits, SignedInput(settings), perChannel: false);
+        new RunningMaxAbsQuantizer(
+            settings.ActivationBits, settings.Options.ActivationSign, LayerRules.Options<EightBitOptions>(settings).InputMomentum);
 
-    public static IEnumerable<string> Validate(string layer, QuantLayerSettings settings)
-    {
-        if (settings.QuantizesWeight && settings.WeightBits < 2)
-        {
-            yield return $"{layer} needs at least 2 weight bits (its symmetric grid has 2^(b-1)-1 steps per side)";
-        }
+    public static IEnumerable<string> Validate(string layer, QuantLayerSettings settings) =>
+        LayerRules.Validate<EightBitOptions>(
+                layer,
+                settings,
+                perChannelWeights: true,
+                bits => bits < 2 ? "the symmetric grid has 2^(b-1)-1 steps per side, so it needs at least 2 bits" : null,
+                LayerRules.SignedNeedsTwoBits)
+            .Concat(MomentumProblem(layer, settings));
 
-        if (settings.QuantizesInput && SignedInput(settings) && settings.ActivationBits < 2)
-        {
-            yield return $"{layer} needs at least 2 activation bits for a signed input (or ActivationSign.Unsigned)";
-        }
-    }
-
-    private static bool SignedInput(QuantLayerSettings settings) =>
-        settings.Options.ActivationSign != ActivationSign.Unsigned;
+    private static IEnumerable<string> MomentumProblem(string layer, QuantLayerSettings settings) =>
+        LayerRules.Options<EightBitOptions>(settings).InputMomentum is var m && !(m > 0 && m <= 1)
+            ? [$"{layer}: inputMomentum {m} must lie in (0, 1]"]
+            : [];
 }
