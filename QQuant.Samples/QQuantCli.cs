@@ -14,6 +14,7 @@ internal static class QQuantCli
             TrainCommand.Create(output, error),
             TestCommand.Create(output, error),
             InferCommand.Create(output, error),
+            ExportCommand.Create(output, error),
             AnalyzeCommand.Create(output, error),
             QuickstartCommand.Create(output, error),
             new Command("bench", "Measure QQuant's speed and accuracy.")

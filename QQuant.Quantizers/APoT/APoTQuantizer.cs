@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -24,7 +25,7 @@ namespace QQuant.Quantizers;
 /// construction); activations take the given initial clip or, from data, <c>min(max|x|, mean|x| + 3·std|x|)</c>.
 /// Per-channel weights standardise and clip each output channel on its own.</para>
 /// </remarks>
-public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     /// <summary>The weights' starting clip, in standard deviations of the standardised weight.</summary>
     public const double WeightClip = 3.0;
@@ -174,6 +175,37 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer
         }
 
         return (q * alpha).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The uniform grid: the step <c>α / L</c> (per channel with per-channel clips) over <c>[−L, L]</c> or <c>[0, L]</c>;
+    /// ONNX divides by the step where training divides by α and multiplies by L, equal up to the last bit. A weight is
+    /// standardised first, as in training. The power-of-two levels are not uniform, so they have no integer grid.
+    /// </remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        if (Grid != APoTGrid.Uniform)
+        {
+            reason = "APoT's power-of-two levels are not evenly spaced, so no scale and zero point express them";
+            return null;
+        }
+
+        reason = null;
+        int steps = IntegerRange.Of(Bits, IsSigned).Max;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor step = QuantizerMath.Positive(_alpha.detach()) / steps;
+        var range = new IntegerRange(IsSigned ? -steps : 0, steps);
+        const string Division = "ONNX divides by the step alpha/L where training divides by alpha and multiplies by L: equal up to the last bit";
+        if (weight is null)
+        {
+            return GridExport.Uniform(step, range, null, Division);
+        }
+
+        Tensor t = Standardize(weight);
+        Tensor d = (t / AlongChannels(QuantizerMath.Positive(_alpha.detach()), t)).clamp(range.Min < 0 ? -1 : 0, 1);
+        return new QuantGrid(GridExport.Floats(step), 0, range, GridExport.Codes((d * steps).round()), Division);
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ namespace QQuant.Quantizers;
 /// calibration (the Python reference instead switches to unsigned for good the first time a batch has no
 /// negative value, and keeps a halved signed grid before that).
 /// </remarks>
-public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">1..8.</param>
@@ -53,6 +54,33 @@ public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuant
 
         Tensor r = (input.clamp(-1, 1) + 1) / 2;
         return (2 * StraightThrough.Round(r * levels) / levels - 1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Unsigned: the step <c>1/L</c> over <c>[0, L]</c>; ONNX computes <c>round(x / (1/L))</c> and <c>q · (1/L)</c> where
+    /// training computes <c>round(x · L) / L</c>, which agree but for the last bit (and so, rarely, at a half step).
+    /// Signed: the levels <c>(2k − L)/L</c> have the zero point <c>L/2</c>, which is rounded.
+    /// </remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        reason = null;
+        int levels = (1 << Bits) - 1;
+        const string Division = "ONNX divides by the step 1/L where training multiplies by L: equal up to the last bit";
+        if (!IsSigned)
+        {
+            using Tensor step = tensor(new[] { 1f / levels });
+            return GridExport.Uniform(step, new IntegerRange(0, levels), weight, Division);
+        }
+
+        return GridExport.Shifted(2f / levels, -levels / 2.0, new IntegerRange(0, levels), Division)
+               ?? Refuse(out reason, $"the signed {Bits}-bit DoReFa grid does not fit an 8-bit container");
+    }
+
+    private static QuantGrid? Refuse(out string? reason, string why)
+    {
+        reason = why;
+        return null;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ namespace QQuant.Quantizers;
 /// maps to the level just above zero. Unlike the Python reference, which uses a signed integer grid with zero point
 /// 0 and gives 1-bit weights no gradient.
 /// </remarks>
-public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">1..8.</param>
@@ -61,6 +62,45 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer
         Tensor max = QuantizerMath.AmaxAbs(t, PerChannel);
         Tensor r = t / (2 * QuantizerMath.OneWhereZero(max)) + 0.5;
         return (2 * StraightThrough.Round(r * levels) / levels - 1).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// 1 bit: codes ±1 on the scale <c>mean|w|</c> (per channel or per tensor), exact. More bits: the levels
+    /// <c>(2k − L)/L</c> are the odd codes <c>2k − L</c> on the step <c>1/L</c> (ONNX multiplies by <c>1/L</c> where
+    /// training divides by L: equal up to the last bit); they fit 8 bits up to 7 bits.
+    /// </remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        reason = null;
+        if (weight is null)
+        {
+            reason = "DoReFa's weight grid quantizes weights only";
+            return null;
+        }
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        if (Bits == 1)
+        {
+            Tensor scale = PerChannel && weight.dim() > 1
+                ? weight.abs().mean(QuantizerMath.OtherDimensions(weight)).flatten()
+                : weight.abs().mean().reshape(1);
+            return new QuantGrid(GridExport.Floats(scale), 0, new IntegerRange(-1, 1), GridExport.Codes(where(weight >= 0, 1, -1)));
+        }
+
+        int levels = (1 << Bits) - 1;
+        if (levels > sbyte.MaxValue)
+        {
+            reason = $"the {Bits}-bit DoReFa weight's odd codes span [-{levels}, {levels}], wider than 8 bits";
+            return null;
+        }
+
+        Tensor t = weight.tanh();
+        Tensor r = t / (2 * QuantizerMath.OneWhereZero(QuantizerMath.AmaxAbs(t, PerChannel))) + 0.5;
+        int[] codes = GridExport.Codes(2 * (r * levels).round() - levels);
+        return new QuantGrid([1f / levels], 0, new IntegerRange(-levels, levels), codes,
+            "the dequantized weight is code * (1/L) where training computes 2k/L - 1: equal up to the last bit");
     }
 
     /// <inheritdoc />

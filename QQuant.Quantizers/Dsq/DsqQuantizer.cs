@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -26,7 +27,7 @@ namespace QQuant.Quantizers;
 /// constant tensor gets <c>[c − ½, c + ½]</c>. α starts at its initial value (default 0.2) and is not changed by
 /// initialisation. One set of bounds per tensor.</para>
 /// </remarks>
-public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     private const double AlphaFloor = 1e-6;
     private const double AlphaCeiling = 0.5 - 1e-6;
@@ -86,6 +87,41 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer
 
     /// <inheritdoc />
     protected override Tensor Quantize(Tensor input) => Compute(input, soft: false);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The hard forward's levels <c>l + kδ</c> are <c>(k + l/δ) · δ</c>: the step δ with the zero point <c>−l/δ</c>,
+    /// rounded to an integer for an input (the report says by how much the grid moves). A weight keeps its exact
+    /// levels only when <c>l/δ</c> is an integer; otherwise it has no integer grid. DSQ sends exact midpoints up
+    /// where ONNX rounds them to even.
+    /// </remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        int intervals = (1 << Bits) - 1;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor delta = (_upper - _lower).clamp_min(QuantizerMath.MinimumScale) / intervals;
+        float step = GridExport.Floats(delta)[0], lower = GridExport.Floats(_lower)[0];
+        double offset = lower / (double)step;
+        const string Rounding = "DSQ sends exact midpoints up where ONNX rounds half to even";
+        QuantGrid? grid = GridExport.Shifted(step, offset, new IntegerRange(0, intervals), Rounding);
+        reason = grid is null ? "DSQ's levels and zero point do not fit an 8-bit container" : null;
+        if (grid is null || weight is null)
+        {
+            return grid;
+        }
+
+        if (offset != Math.Round(offset))
+        {
+            reason = $"the weight's lower bound is {offset:G6} steps from zero, not a whole number, so its levels need a fractional zero point";
+            return null;
+        }
+
+        Tensor index = ((weight.clamp(lower, GridExport.Floats(_upper)[0]) - _lower) / delta).floor_().clamp_(0, intervals - 1);
+        Tensor up = weight >= _lower + ((index + 0.5) * delta);
+        Tensor codes = index + up.to(index.dtype) + (grid.Range.Min);
+        return grid with { Codes = GridExport.Codes(codes) };
+    }
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ namespace QQuant.Quantizers;
 /// Differs from the Python reference's <c>EightBitQuant*</c>, which divides by the <em>signed</em> maximum and does
 /// not clamp, so values below <c>−max(x)</c> land beyond −127 steps and a tensor with only negative values flips sign.
 /// </remarks>
-public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer
+public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer, IExportableQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Bit width: 2..8 when signed, 1..8 when unsigned.</param>
@@ -61,6 +62,34 @@ public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer
         long rows = PerChannel && input.dim() > 1 ? input.shape[0] : 1;
         MaxAbsRule[] rules = [.. ElementwiseKernel.MaxAbs(input, rows, positivePart: !Signed).Select(m => new MaxAbsRule(m > 0 ? m : 1, Levels, Signed))];
         return new KernelPass<MaxAbsRule>(rules);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Weights only (an activation's maximum belongs to its batch). The codes are <c>round(w / m · L)</c> as the
+    /// forward computes them, on the step <c>m / L</c> rounded to float32; ONNX dequantizes <c>code · (m / L)</c>
+    /// where the forward computes <c>code / L · m</c>, which can differ in the last bit.
+    /// </remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        if (weight is null)
+        {
+            reason = "a max-abs grid takes its scale from each batch, so an activation has no fixed scale";
+            return null;
+        }
+
+        reason = null;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor x = Signed ? weight : weight.clamp_min(0);
+        Tensor max = QuantizerMath.OneWhereZero(QuantizerMath.AmaxAbs(x, PerChannel));
+        int[] codes = GridExport.Codes((x / max * Levels).round());
+        return new QuantGrid(
+            GridExport.Floats((max / Levels).flatten()),
+            0,
+            Signed ? new IntegerRange(-Levels, Levels) : new IntegerRange(0, Levels),
+            codes,
+            "the dequantized weight is code * (max / L) where training computes code / L * max: equal up to the last bit");
     }
 
     /// <summary>Fake-quantizes <paramref name="input"/>; see the class summary for the formula.</summary>

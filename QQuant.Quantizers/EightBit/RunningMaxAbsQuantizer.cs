@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using TorchSharp;
 using TorchSharp.Utils;
@@ -24,7 +25,7 @@ namespace QQuant.Quantizers;
 /// <para>Gradient: straight-through, 1 for the input inside <c>[Qn·s, Qp·s]</c> and 0 where it was clipped; nothing
 /// is learned.</para>
 /// </remarks>
-public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     /// <summary>The default momentum of the running maximum.</summary>
     public const double DefaultMomentum = 0.1;
@@ -94,6 +95,15 @@ public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IFusedQuantize
         Tensor s = Scale();
         Tensor clamped = (input / s).clamp(range.Min, range.Max);
         return (StraightThrough.Round(clamped) * s).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Exact: the step <c>r / Qp</c> and zero point 0 over <c>[Qn, Qp]</c>.</remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        reason = null;
+        using Tensor scale = Scale();
+        return GridExport.Uniform(scale, Range, weight);
     }
 
     /// <inheritdoc />

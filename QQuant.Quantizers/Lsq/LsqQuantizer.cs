@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -19,7 +20,7 @@ namespace QQuant.Quantizers;
 /// per-channel steps; all-zero data gives <c>s = 1</c>). The step acts as <c>max(|s|, 1e−8)</c>, so it stays positive.</para>
 /// <para>Grid: signed <c>[−2^(b−1), 2^(b−1) − 1]</c> (needs 2 bits or more), unsigned <c>[0, 2^b − 1]</c>.</para>
 /// </remarks>
-public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     [ComponentName(Name = "step")]
     private Parameter _step;
@@ -83,6 +84,15 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer
 
     private double GradientScale(Tensor input, IntegerRange range) =>
         ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
+
+    /// <inheritdoc />
+    /// <remarks>Exact: the step <c>max(|s|, 1e−8)</c> and zero point 0 over <c>[Qn, Qp]</c>.</remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        reason = null;
+        using Tensor step = QuantizerMath.Positive(_step.detach());
+        return GridExport.Uniform(step, IntegerRange.Of(Bits, IsSigned), weight);
+    }
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)

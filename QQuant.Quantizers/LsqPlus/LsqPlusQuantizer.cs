@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -21,7 +22,7 @@ namespace QQuant.Quantizers;
 /// an offset, <c>s</c> is the smallest step whose grid covers <c>[min, max]</c>. Degenerate data (constant or
 /// all-zero) gives <c>s = 1</c>, and a constant is then represented exactly by the offset.</para>
 /// </remarks>
-public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     [ComponentName(Name = "step")]
     private Parameter _step;
@@ -122,6 +123,34 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer
 
     private double GradientScale(Tensor input, IntegerRange range) =>
         ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Exact without an offset. With one, <c>round((x − β) / s)</c> has the zero point <c>−β/s</c>, which ONNX needs as an
+    /// integer: it is rounded, and the report says by how much the grid moves.
+    /// </remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        if (_offset is not null)
+        {
+            reason = null;
+            using Tensor positive = QuantizerMath.Positive(_step.detach());
+            float s = GridExport.Floats(positive)[0], beta = GridExport.Floats(_offset)[0];
+            return GridExport.Shifted(s, beta / (double)s, IntegerRange.Of(Bits, IsSigned),
+                       "ONNX computes round(x/s) + zero point where training computes round((x - offset)/s)")
+                   ?? Refuse(out reason, "LSQ+'s levels and zero point do not fit an 8-bit container");
+        }
+
+        reason = null;
+        using Tensor step = QuantizerMath.Positive(_step.detach());
+        return GridExport.Uniform(step, IntegerRange.Of(Bits, IsSigned), weight);
+    }
+
+    private static QuantGrid? Refuse(out string? reason, string why)
+    {
+        reason = why;
+        return null;
+    }
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)

@@ -1,4 +1,5 @@
 using QQuant;
+using QQuant.Export;
 using QQuant.Quantizers.Kernels;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -18,7 +19,7 @@ namespace QQuant.Quantizers;
 /// <para>Initialisation: α = the given initial clip, or from data <c>min(max|x|, mean|x| + 3·std|x|)</c>
 /// (1 for all-zero data). With an initial clip and a fixed sign the quantizer is initialised at construction.</para>
 /// </remarks>
-public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer
+public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
 {
     [ComponentName(Name = "alpha")]
     private Parameter _alpha;
@@ -76,6 +77,18 @@ public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer
         Tensor y = where(input >= alpha, alpha, where(input < low, low, input));
         Tensor step = alpha.detach() / steps;
         return StraightThrough.Pass(y, (y / step).round() * step).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Exact: the step <c>α / Qp</c> over <c>[−Qp, Qp]</c> (signed) or <c>[0, Qp]</c>, zero point 0.</remarks>
+    public QuantGrid? ExportGrid(Tensor? weight, out string? reason)
+    {
+        reason = null;
+        int steps = IntegerRange.Of(Bits, IsSigned).Max;
+        using var noGrad = no_grad();
+        using Tensor alpha = QuantizerMath.Positive(_alpha.detach());
+        using Tensor step = alpha / steps;
+        return GridExport.Uniform(step, new IntegerRange(IsSigned ? -steps : 0, steps), weight);
     }
 
     /// <inheritdoc />

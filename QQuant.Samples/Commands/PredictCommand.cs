@@ -11,43 +11,62 @@ namespace QQuant.Samples.Commands;
 /// <summary>
 /// <c>qquant predict --config c.json --checkpoint m.ckpt --image a.jpg [--device cuda:0]</c>: the tutorial's
 /// single-image inference; prints one JSON line per image, <c>{"pred_label":…,"pred_score":…,"pred_class":…}</c>.
+/// <c>qquant predict --onnx model.onnx --image a.jpg</c> does the same with ONNX Runtime alone, from a model written
+/// by <c>qquant export</c>.
 /// </summary>
 internal static class PredictCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var config = new Option<FileInfo>("--config") { Description = "The model's JSON config (model, quantTransformer, data.test.pipeline).", Required = true };
+        var config = new Option<FileInfo?>("--config") { Description = "The model's JSON config (model, quantTransformer, data.test.pipeline)." };
+        var onnx = new Option<FileInfo?>("--onnx") { Description = "An ONNX model written by qquant export, run by ONNX Runtime (instead of --config and --checkpoint)." };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "A QQuant checkpoint or a state-dict file." };
         var images = new Option<FileInfo[]>("--image") { Description = "Image files to classify.", Required = true, AllowMultipleArgumentsPerToken = true };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var command = new Command("predict", "Classify images with a (quantized) classifier from a config and a checkpoint.")
         {
-            config, checkpoint, images, device,
+            config, checkpoint, onnx, images, device,
         };
-        command.SetAction(parsed =>
+        var verbose = CliErrors.VerboseOption();
+        command.Add(verbose);
+        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
             ClassifierFactory factory = new ServiceCollection().AddQQuant().AddQuantizers().AddVision().Services
                 .BuildServiceProvider().GetRequiredService<ClassifierFactory>();
-            try
+            string[] paths = [.. parsed.GetValue(images)!.Select(i => i.FullName)];
+            IReadOnlyList<Prediction> predictions = parsed.GetValue(onnx) is { } model
+                ? PredictOnnx(factory, model.FullName, paths, parsed.GetValue(config) is not null || parsed.GetValue(checkpoint) is not null)
+                : PredictTorch(factory, parsed.GetValue(config), parsed.GetValue(checkpoint), paths, parsed.GetValue(device)!);
+            foreach (Prediction p in predictions)
             {
-                var options = new InferenceOptions { Device = new Device(parsed.GetValue(device)!) };
-                using ClassifierInference inference = factory.OpenForInference(
-                    parsed.GetValue(config)!.FullName, parsed.GetValue(checkpoint)?.FullName, options);
-                IReadOnlyList<Prediction> predictions = inference.Predict([.. parsed.GetValue(images)!.Select(i => i.FullName)]);
-                foreach (Prediction p in predictions)
-                {
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{{\"pred_label\": {p.PredLabel}, \"pred_score\": {p.PredScore:0.######}, \"pred_class\": {JsonSerializer.Serialize(p.PredClass)}}}"));
-                }
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{{\"pred_label\": {p.PredLabel}, \"pred_score\": {p.PredScore:0.######}, \"pred_class\": {JsonSerializer.Serialize(p.PredClass)}}}"));
+            }
 
-                return 0;
-            }
-            catch (Exception e) when (e is QQuantException or ArgumentException)
-            {
-                error.WriteLine(e.Message);
-                return 1;
-            }
-        });
+            return 0;
+        }));
         return command;
+    }
+
+    private static IReadOnlyList<Prediction> PredictOnnx(ClassifierFactory factory, string model, string[] images, bool withConfig)
+    {
+        if (withConfig)
+        {
+            throw new QQuantException("--onnx takes the model, class names and pipeline from the ONNX file: leave out --config and --checkpoint.");
+        }
+
+        using OnnxClassifier classifier = factory.OpenOnnx(model);
+        return classifier.Predict(images);
+    }
+
+    private static IReadOnlyList<Prediction> PredictTorch(ClassifierFactory factory, FileInfo? config, FileInfo? checkpoint, string[] images, string device)
+    {
+        if (config is null)
+        {
+            throw new QQuantException("predict needs --config (with --checkpoint) or --onnx.");
+        }
+
+        using ClassifierInference inference = factory.OpenForInference(config.FullName, checkpoint?.FullName, new InferenceOptions { Device = new Device(device) });
+        return inference.Predict(images);
     }
 }

@@ -93,6 +93,35 @@ public sealed class ClassifierFactory
         }
     }
 
+    /// <summary>
+    /// Opens an ONNX model written by <c>qquant export</c> for classification with ONNX Runtime alone: its class names
+    /// and test pipeline come from the model's metadata (a <c>LoadImageFromFile</c> is put in front as for
+    /// <see cref="OpenForInference(IConfiguration, string?, InferenceOptions?)"/>).
+    /// </summary>
+    /// <exception cref="QQuantException">The file is not an ONNX model, or its metadata lacks the class names or the pipeline.</exception>
+    public OnnxClassifier OpenOnnx(string path)
+    {
+        OnnxClassifier classifier = OnnxClassifier.Load(path);
+        try
+        {
+            string Required(string key) => classifier.Metadata.TryGetValue(key, out string? value)
+                ? value
+                : throw new QQuantException($"The ONNX model '{path}' has no '{key}' metadata; export it with qquant export (or OnnxExportOptions.Metadata).");
+            IReadOnlyList<string> classes = System.Text.Json.JsonSerializer.Deserialize<string[]>(Required(OnnxClassifier.ClassesKey))
+                ?? throw new QQuantException($"The ONNX model '{path}' has empty '{OnnxClassifier.ClassesKey}' metadata.");
+            int inChannels = int.Parse(Required(OnnxClassifier.InChannelsKey), System.Globalization.CultureInfo.InvariantCulture);
+            string json = $"{{\"data\": {{\"test\": {{\"pipeline\": {Required(OnnxClassifier.PipelineKey)}}}}}}}";
+            IConfiguration config = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+            classifier.Preprocessing = new ImageBatches(WithFileLoading(TestPipeline(config), inChannels), classes, CPU);
+            return classifier;
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
+    }
+
     private static IReadOnlyList<string>? LoadWeights(ImageClassifier model, string path, bool strict, ILogger logger)
     {
         StateDictLoadReport report;

@@ -1,5 +1,4 @@
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,27 +11,22 @@ namespace QQuant.Vision;
 /// </summary>
 public sealed class ClassifierInference : IDisposable
 {
-    private readonly IReadOnlyList<ITransform> _pipeline;
-    private readonly IReadOnlyList<ITransform> _pipelineForImages;
+    private readonly ImageBatches _batches;
 
     internal ClassifierInference(ImageClassifier model, IReadOnlyList<ITransform> pipeline, IReadOnlyList<string> classes, Device device)
     {
         Model = model;
-        Classes = classes;
-        Device = device;
-        _pipeline = pipeline;
-        // An image in memory is already decoded: the loading step of a file pipeline is skipped for it.
-        _pipelineForImages = [.. pipeline.SkipWhile(t => t is LoadImageFromFile)];
+        _batches = new ImageBatches(pipeline, classes, device);
     }
 
     /// <summary>The classifier, in evaluation mode on <see cref="Device"/>.</summary>
     public ImageClassifier Model { get; }
 
     /// <summary>The class names predictions use.</summary>
-    public IReadOnlyList<string> Classes { get; }
+    public IReadOnlyList<string> Classes => _batches.Classes;
 
     /// <summary>Where the model runs.</summary>
-    public Device Device { get; }
+    public Device Device => _batches.Device;
 
     /// <summary>Classifies the image file at <paramref name="imagePath"/>.</summary>
     public Prediction Predict(string imagePath) => Predict([imagePath])[0];
@@ -41,11 +35,12 @@ public sealed class ClassifierInference : IDisposable
     public Prediction Predict(Image image) => Predict([image])[0];
 
     /// <summary>Classifies image files in one batch.</summary>
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> imagePaths) => Run(Files(imagePaths));
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> imagePaths) =>
+        imagePaths.Count == 0 ? [] : Run(_batches.Files(imagePaths));
 
     /// <summary>Classifies images already in memory in one batch.</summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<Image> images) =>
-        Run(new InferenceDataset(images.Select(i => (Func<Sample>)(() => new Sample { Image = Copy(i) })).ToList(), _pipelineForImages, Classes));
+        images.Count == 0 ? [] : Run(_batches.Images(images));
 
     /// <summary>
     /// The image files through the test pipeline as one batch on <see cref="Device"/>, exactly what
@@ -59,45 +54,20 @@ public sealed class ClassifierInference : IDisposable
             throw new ArgumentException("There is no image to preprocess.", nameof(imagePaths));
         }
 
-        using Batch batch = OneBatch(Files(imagePaths));
+        using Batch batch = _batches.Files(imagePaths);
         return batch.Images.clone();
     }
 
     /// <summary>Disposes the model.</summary>
     public void Dispose() => Model.Dispose();
 
-    private IReadOnlyList<Prediction> Run(InferenceDataset inputs)
+    private IReadOnlyList<Prediction> Run(Batch batch)
     {
-        if (inputs.Count == 0)
+        using (batch)
         {
-            return [];
+            using var scope = NewDisposeScope();
+            using IDisposable noGrad = no_grad();
+            return Prediction.FromLogits(Model.call(batch.Images), Classes);
         }
-
-        using var scope = NewDisposeScope();
-        using Batch batch = OneBatch(inputs);
-        using IDisposable noGrad = no_grad();
-        return Prediction.FromLogits(Model.call(batch.Images), Classes);
-    }
-
-    private InferenceDataset Files(IReadOnlyList<string> imagePaths) =>
-        new(imagePaths.Select(p => (Func<Sample>)(() => new Sample { FileName = p })).ToList(), _pipeline, Classes);
-
-    /// <summary>All of <paramref name="inputs"/> collated into one batch on <see cref="Device"/>.</summary>
-    private Batch OneBatch(InferenceDataset inputs) =>
-        new DataLoader(inputs, new DataLoaderOptions { BatchSize = inputs.Count, Device = Device }).Epoch(0).Single();
-
-    private static Image Copy(Image image) => image is Image<L8> grey ? grey.Clone() : image.CloneAs<Rgb24>();
-
-    /// <summary>The inputs of one call, as a dataset so the loader collates them like training batches.</summary>
-    private sealed class InferenceDataset(IReadOnlyList<Func<Sample>> inputs, IReadOnlyList<ITransform> pipeline, IReadOnlyList<string> classes)
-        : ImageDataset(pipeline)
-    {
-        public override int Count => inputs.Count;
-
-        public override IReadOnlyList<string> Classes => classes;
-
-        public override int LabelOf(int index) => -1;
-
-        public override Sample Load(int index) => inputs[index]();
     }
 }

@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace QQuant.Vision;
 /// <c>neck</c>, <c>head.fc</c>), so the special-layer names of QQuant configs work unchanged. <c>forward</c> returns
 /// logits; <see cref="Loss"/> and <see cref="Accuracy"/> come from the head.
 /// </summary>
-public sealed class ImageClassifier : nn.Module<Tensor, Tensor>
+public sealed class ImageClassifier : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> backbone;
     private readonly nn.Module<Tensor, Tensor>? neck;
@@ -74,4 +75,12 @@ public sealed class ImageClassifier : nn.Module<Tensor, Tensor>
 
     /// <summary>The head's top-k accuracies (percent) of <paramref name="logits"/> against <paramref name="labels"/>.</summary>
     public IReadOnlyDictionary<string, double> Accuracy(Tensor logits, Tensor labels) => Head.Accuracy(logits, labels);
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue features = context.Emit("backbone", backbone, input);
+        features = neck is null ? features : context.Emit("neck", neck, features);
+        return context.Emit("head", head, features);
+    }
 }

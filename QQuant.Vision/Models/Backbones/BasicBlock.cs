@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace QQuant.Vision;
 /// Two 3x3 convs with a shortcut (ResNet-18/34, CIFAR ResNets), children named as mmcls's
 /// <c>BasicBlock</c>: <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c>, <c>relu</c>, <c>downsample</c>.
 /// </summary>
-internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
+internal sealed class BasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> conv1;
     private readonly nn.Module<Tensor, Tensor> bn1;
@@ -37,5 +38,14 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
         x = bn2.call(conv2.call(x));
         Tensor identity = downsample is null ? input : downsample.call(input);
         return relu.call(x + identity);
+    }
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = context.Emit("relu", relu, context.Emit("bn1", bn1, context.Emit("conv1", conv1, input)));
+        x = context.Emit("bn2", bn2, context.Emit("conv2", conv2, x));
+        OnnxValue identity = downsample is null ? input : context.Emit("downsample", downsample, input);
+        return context.Emit("relu", relu, VisionOnnx.Add(context, x, identity));
     }
 }

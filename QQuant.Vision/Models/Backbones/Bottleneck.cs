@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace QQuant.Vision;
 /// 1x1 reduce, 3x3, 1x1 expand (x4) with a shortcut (ResNet-50/101/152), children named as mmcls's
 /// <c>Bottleneck</c>: <c>conv1</c>..<c>conv3</c>, <c>bn1</c>..<c>bn3</c>, <c>relu</c>, <c>downsample</c>.
 /// </summary>
-internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
+internal sealed class Bottleneck : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>Output channels over middle channels.</summary>
     public const int Expansion = 4;
@@ -48,5 +49,15 @@ internal sealed class Bottleneck : nn.Module<Tensor, Tensor>
         x = bn3.call(conv3.call(x));
         Tensor identity = downsample is null ? input : downsample.call(input);
         return relu.call(x + identity);
+    }
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = context.Emit("relu", relu, context.Emit("bn1", bn1, context.Emit("conv1", conv1, input)));
+        x = context.Emit("relu", relu, context.Emit("bn2", bn2, context.Emit("conv2", conv2, x)));
+        x = context.Emit("bn3", bn3, context.Emit("conv3", conv3, x));
+        OnnxValue identity = downsample is null ? input : context.Emit("downsample", downsample, input);
+        return context.Emit("relu", relu, VisionOnnx.Add(context, x, identity));
     }
 }

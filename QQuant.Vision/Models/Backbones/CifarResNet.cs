@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace QQuant.Vision;
 /// (1x1 conv projection, <c>layer2.0.downsample.0</c>), the variant most low-bit CIFAR-10 tables report; option A
 /// (parameter-free zero padding) is <c>shortcut: "A"</c>. Kaiming-initialised like the other backbones.
 /// </summary>
-public sealed class CifarResNet : Backbone
+public sealed class CifarResNet : Backbone, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> conv1;
     private readonly nn.Module<Tensor, Tensor> bn1;
@@ -115,5 +116,13 @@ public sealed class CifarResNet : Backbone
         }
 
         return layer;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Writes the stages up to the last of <c>outIndices</c>, whose output a classifier uses.</remarks>
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = context.Emit("relu", relu, context.Emit("bn1", bn1, context.Emit("conv1", conv1, input)));
+        return VisionOnnx.Stages(context, x, [("layer1", layer1), ("layer2", layer2), ("layer3", layer3)], _outIndices[^1]);
     }
 }

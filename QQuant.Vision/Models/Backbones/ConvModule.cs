@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace QQuant.Vision;
 /// Convolution, optional batch norm, optional activation, under mmcv's <c>ConvModule</c> child names
 /// (<c>conv</c>, <c>bn</c>, <c>activate</c>), so a layer reads <c>backbone.conv1.conv</c> as in the reference.
 /// </summary>
-internal sealed class ConvModule : nn.Module<Tensor, Tensor>
+internal sealed class ConvModule : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> conv;
     private readonly nn.Module<Tensor, Tensor>? bn;
@@ -49,5 +50,13 @@ internal sealed class ConvModule : nn.Module<Tensor, Tensor>
         }
 
         return activate is null ? x : activate.call(x);
+    }
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = context.Emit("conv", conv, input);
+        x = bn is null ? x : context.Emit("bn", bn, x);
+        return activate is null ? x : context.Emit("activate", activate, x);
     }
 }

@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace QQuant.Vision;
 /// depthwise conv and a linear 1x1 projection, each a <see cref="ConvModule"/> (<c>conv.0.conv</c>,
 /// <c>conv.0.bn</c>, ...); the input is added back when stride is 1 and the channels match.
 /// </summary>
-internal sealed class InvertedResidual : nn.Module<Tensor, Tensor>
+internal sealed class InvertedResidual : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> conv;
     private readonly bool _residual;
@@ -30,4 +31,11 @@ internal sealed class InvertedResidual : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor input) => _residual ? input + conv.call(input) : conv.call(input);
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = context.Emit("conv", conv, input);
+        return _residual ? VisionOnnx.Add(context, input, x) : x;
+    }
 }

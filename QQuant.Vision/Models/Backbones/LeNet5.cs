@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,7 @@ namespace QQuant.Vision;
 /// <c>classifier.2</c> 84→classes) gives <c>[N, classes]</c>. Layers keep TorchSharp's default initialisation, as
 /// mmcls's do.
 /// </summary>
-public sealed class LeNet5 : Backbone
+public sealed class LeNet5 : Backbone, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> features;
     private readonly nn.Module<Tensor, Tensor>? classifier;
@@ -66,5 +67,12 @@ public sealed class LeNet5 : Backbone
         }
 
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = context.Emit("features", features, input);
+        return classifier is null ? x : context.Emit("classifier", classifier, VisionOnnx.Flatten(context, x));
     }
 }

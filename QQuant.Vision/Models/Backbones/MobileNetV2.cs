@@ -1,3 +1,4 @@
+using QQuant.Export;
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,7 +16,7 @@ namespace QQuant.Vision;
 /// <c>backbone.conv1.conv.weight</c>, <c>features.18.1.*</c> → <c>backbone.conv2.bn.*</c>, <c>classifier.1.*</c> →
 /// <c>head.fc.*</c> of a <see cref="LinearClsHead"/>); the shapes match only at <c>widenFactor</c> 1 and 3 channels.
 /// </remarks>
-public sealed class MobileNetV2 : Backbone, ITorchVisionLayout
+public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
 {
     // expand ratio, channels, blocks, first stride of each stage (the paper's Table 2).
     private static readonly (int Expand, int Channels, int Blocks, int Stride)[] Stages =
@@ -196,4 +197,13 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout
             BackboneInit.Freeze(stages[i]);
         }
     }
+
+    /// <inheritdoc />
+    /// <remarks>Writes the stages up to the last of <c>outIndices</c>, whose output a classifier uses.</remarks>
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input) =>
+        VisionOnnx.Stages(
+            context,
+            context.Emit("conv1", conv1, input),
+            [("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4), ("layer5", layer5), ("layer6", layer6), ("layer7", layer7), ("conv2", conv2)],
+            _outIndices[^1]);
 }

@@ -1,3 +1,4 @@
+using QQuant.Export;
 using System.Text.RegularExpressions;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ namespace QQuant.Vision;
 /// <see cref="ImageClassifier"/> with this backbone and a <see cref="LinearClsHead"/> (<c>fc.*</c> →
 /// <c>head.fc.*</c>); keys of a stem or shortcut this backbone does not have map to null.
 /// </remarks>
-public class ResNet : Backbone, ITorchVisionLayout
+public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
 {
     private static readonly Dictionary<int, (bool Bottleneck, int[] Blocks)> Architectures = new()
     {
@@ -301,5 +302,16 @@ public class ResNet : Backbone, ITorchVisionLayout
         {
             throw new ArgumentException($"{key} must be positive, got {value}.");
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Writes the stages up to the last of <c>outIndices</c>, whose output a classifier uses.</remarks>
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        OnnxValue x = stem is not null
+            ? context.Emit("stem", stem, input)
+            : context.Emit("relu", relu!, context.Emit("bn1", bn1!, context.Emit("conv1", conv1!, input)));
+        x = maxpool is null ? x : context.Emit("maxpool", maxpool, x);
+        return VisionOnnx.Stages(context, x, [("layer1", layer1), ("layer2", layer2), ("layer3", layer3), ("layer4", layer4)], _outIndices[^1]);
     }
 }

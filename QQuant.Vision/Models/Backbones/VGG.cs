@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,7 +18,7 @@ namespace QQuant.Vision;
 /// <c>classifier.0.weight</c> → <c>backbone.classifier.0.weight</c>); without a classifier (<c>numClasses</c> -1) the
 /// <c>classifier.*</c> keys map to null: the head's <c>fc</c> takes pooled 512-channel features, not 4096.
 /// </remarks>
-public sealed class VGG : Backbone, ITorchVisionLayout
+public sealed class VGG : Backbone, ITorchVisionLayout, IOnnxExportable
 {
     private static readonly Dictionary<int, int[]> Architectures = new()
     {
@@ -194,5 +195,20 @@ public sealed class VGG : Backbone, ITorchVisionLayout
                 BackboneInit.Freeze((nn.Module)sequence[j]);
             }
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Writes the stages up to the last of <c>outIndices</c>, or all of them and the classifier when the backbone has one.</remarks>
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input)
+    {
+        var sequence = (TorchSharp.Modules.Sequential)features;
+        int lastStage = classifier is null ? _outIndices[^1] : _stageRanges.Length - 1;
+        OnnxValue x = input;
+        for (int j = 0; j < _stageRanges[lastStage].End; j++)
+        {
+            x = context.Emit($"features.{j}", (nn.Module)sequence[j], x);
+        }
+
+        return classifier is null ? x : context.Emit("classifier", classifier, VisionOnnx.Flatten(context, context.Emit("avgpool", avgpool!, x)));
     }
 }

@@ -1,3 +1,4 @@
+using QQuant.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace QQuant.Vision;
 /// Optional dropout, then one linear layer <c>fc</c> (initialised N(0, 0.01), bias 0, as the reference does). A policy
 /// names that layer <c>head.fc</c>.
 /// </summary>
-public sealed class LinearClsHead : ClsHead
+public sealed class LinearClsHead : ClsHead, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor>? dropout;
     private readonly nn.Module<Tensor, Tensor> fc;
@@ -62,4 +63,8 @@ public sealed class LinearClsHead : ClsHead
 
     /// <inheritdoc />
     public override Tensor Loss(Tensor logits, Tensor labels) => loss.call(logits, labels);
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input) =>
+        context.Emit("fc", fc, dropout is null ? input : context.Emit("dropout", dropout, input));
 }

@@ -1,9 +1,10 @@
+using QQuant.Export;
 using static TorchSharp.torch;
 
 namespace QQuant.Vision;
 
 /// <summary>Averages each channel over height and width: <c>[N, C, H, W]</c> → <c>[N, C]</c>.</summary>
-public sealed class GlobalAveragePooling : Neck
+public sealed class GlobalAveragePooling : Neck, IOnnxExportable
 {
     /// <summary>Creates the neck.</summary>
     public GlobalAveragePooling() : base(nameof(GlobalAveragePooling))
@@ -26,4 +27,8 @@ public sealed class GlobalAveragePooling : Neck
 
         return input.mean([2, 3]);
     }
+
+    /// <inheritdoc />
+    public OnnxValue EmitOnnx(OnnxExportContext context, OnnxValue input) =>
+        input.Sample.dim() == 2 ? input : context.Node("ReduceMean", [input.Name, context.Int64s("axes", 2, 3)], call(input.Sample), QQuant.Export.Onnx.OnnxAttribute.Int("keepdims", 0));
 }

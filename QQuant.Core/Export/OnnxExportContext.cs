@@ -1,0 +1,157 @@
+using QQuant.Export.Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace QQuant.Export;
+
+/// <summary>
+/// What emitters write into while a model is exported: nodes, initializers, quantized values and the report. An
+/// emitter emits its children with <see cref="Emit"/> (which tracks the module path for messages) and the operations
+/// between them with <see cref="Node(string, IReadOnlyList{string}, Tensor, OnnxAttribute[])"/>.
+/// </summary>
+public sealed class OnnxExportContext
+{
+    private readonly OnnxEmitterRegistry _emitters;
+    private readonly List<OnnxLayerExport> _layers = [];
+    private readonly Dictionary<string, FoldableConvolution> _foldable = [];
+
+    internal OnnxExportContext(OnnxExportOptions options, OnnxEmitterRegistry emitters)
+    {
+        Options = options;
+        _emitters = emitters;
+    }
+
+    /// <summary>The export's options.</summary>
+    public OnnxExportOptions Options { get; }
+
+    /// <summary>The path of the module being emitted (empty for the model itself).</summary>
+    public string Path { get; private set; } = "";
+
+    internal GraphBuilder Graph { get; } = new();
+
+    internal IReadOnlyList<OnnxLayerExport> Layers => _layers;
+
+    /// <summary>Emits <paramref name="child"/>, called <paramref name="name"/> in the current module, on <paramref name="input"/>.</summary>
+    /// <exception cref="OnnxExportException">The child (or a module inside it) has no emitter.</exception>
+    public OnnxValue Emit(string name, nn.Module child, OnnxValue input)
+    {
+        string parent = Path;
+        Path = parent.Length == 0 ? name : $"{parent}.{name}";
+        try
+        {
+            return EmitHere(child, input);
+        }
+        finally
+        {
+            Path = parent;
+        }
+    }
+
+    /// <summary>
+    /// Adds a node of <paramref name="opType"/> on <paramref name="inputs"/> (value or initializer names) whose output
+    /// the model computes as <paramref name="sample"/>.
+    /// </summary>
+    public OnnxValue Node(string opType, IReadOnlyList<string> inputs, Tensor sample, params OnnxAttribute[] attributes) =>
+        new(Graph.Add(opType, Hint(), inputs, attributes), sample);
+
+    /// <summary>A node of <paramref name="opType"/> on one value.</summary>
+    public OnnxValue Node(string opType, OnnxValue input, Tensor sample, params OnnxAttribute[] attributes) =>
+        Node(opType, [input.Name], sample, attributes);
+
+    /// <summary>A float initializer (named after the current path and <paramref name="suffix"/>); returns its name.</summary>
+    public string Floats(string suffix, ReadOnlySpan<float> values, params long[] dims)
+    {
+        float[] copy = values.ToArray();
+        return Graph.Initializer($"{Hint()}.{suffix}", name => OnnxTensor.Floats(name, dims, copy));
+    }
+
+    /// <summary>A float initializer holding <paramref name="tensor"/> (any device or dtype); returns its name.</summary>
+    public string Floats(string suffix, Tensor tensor) => Floats(suffix, HostFloats(tensor), tensor.shape);
+
+    /// <summary>A 1-D int64 initializer (shapes, pads, axes); returns its name.</summary>
+    public string Int64s(string suffix, params long[] values) =>
+        Graph.Initializer($"{Hint()}.{suffix}", name => OnnxTensor.Int64(name, [values.Length], values));
+
+    /// <summary>The fake quantization of <paramref name="input"/> by <paramref name="quantizer"/>, as Q(C)DQ nodes.</summary>
+    /// <param name="quantizer">An activation quantizer (an <see cref="IdentityQuantizer"/> or 32 bits writes nothing).</param>
+    /// <param name="input">The value it quantizes.</param>
+    /// <param name="description">How it was written, for the report.</param>
+    /// <param name="approximation">What ONNX computes differently from training, or null when it is exact.</param>
+    /// <exception cref="OnnxExportException">The quantizer's grid has no integer form.</exception>
+    public OnnxValue Quantize(IQuantizer quantizer, OnnxValue input, out string description, out string? approximation)
+    {
+        approximation = null;
+        if (quantizer.Bits == 32)
+        {
+            description = "float";
+            return input;
+        }
+
+        QuantGrid grid = GridOf(quantizer, weight: null, Path + ".input_quantizer");
+        approximation = grid.Approximation;
+        Tensor sample = quantizer.call(input.Sample);
+        string name = QdqEmission.Activation(this, grid, input.Name, out description);
+        return new OnnxValue(name, sample);
+    }
+
+    /// <summary>Adds a row to the export report.</summary>
+    public void Report(OnnxLayerExport layer) => _layers.Add(layer);
+
+    /// <summary>The values of <paramref name="tensor"/> as float32 on the host (export reads state there).</summary>
+    public static float[] HostFloats(Tensor tensor)
+    {
+        using Tensor values = tensor.detach().to(ScalarType.Float32).cpu().contiguous();
+        return values.data<float>().ToArray();
+    }
+
+    internal OnnxValue EmitRoot(nn.Module model, OnnxValue input) => EmitHere(model, input);
+
+    internal static QuantGrid GridOf(IQuantizer quantizer, Tensor? weight, string path)
+    {
+        if (quantizer is not IExportableQuantizer exportable)
+        {
+            throw new OnnxExportException(
+                path, $"'{path}' ({quantizer.GetType().Name}) has no ONNX export of its grid yet (it does not implement IExportableQuantizer).");
+        }
+
+        return exportable.ExportGrid(weight, out string? reason)
+               ?? throw new OnnxExportException(path, $"'{path}' ({quantizer.GetType().Name}) has no integer grid: {reason}.");
+    }
+
+    /// <summary>Remembers that <paramref name="output"/> is a quantized convolution whose scales and bias can absorb a BatchNorm.</summary>
+    internal void MarkFoldable(string output, FoldableConvolution convolution) => _foldable[output] = convolution;
+
+    internal FoldableConvolution? Foldable(string value) =>
+        _foldable.TryGetValue(value, out FoldableConvolution? found) && Graph.Consumers(value) == 0 ? found : null;
+
+    internal void AmendReport(string path, Func<OnnxLayerExport, OnnxLayerExport> change)
+    {
+        int index = _layers.FindIndex(l => l.Path == path);
+        if (index >= 0)
+        {
+            _layers[index] = change(_layers[index]);
+        }
+    }
+
+    private OnnxValue EmitHere(nn.Module module, OnnxValue input)
+    {
+        if (module is IOnnxExportable exportable)
+        {
+            return exportable.EmitOnnx(this, input);
+        }
+
+        IOnnxEmitter? emitter = _emitters.Find(module.GetType());
+        if (emitter is null)
+        {
+            string where = Path.Length == 0 ? "The model" : $"'{Path}'";
+            throw new OnnxExportException(
+                Path,
+                $"{where} is a {module.GetType().FullName}, which has no ONNX emitter: implement IOnnxExportable on it or "
+                + "register an IOnnxEmitter for its type (services.AddQQuant().AddOnnxEmitter(...), or OnnxExportOptions.Emitters).");
+        }
+
+        return emitter.Emit(this, module, input);
+    }
+
+    private string Hint() => Path.Length == 0 ? "model" : Path;
+}

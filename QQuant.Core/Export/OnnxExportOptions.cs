@@ -1,0 +1,43 @@
+using static TorchSharp.torch;
+
+namespace QQuant.Export;
+
+/// <summary>What <see cref="OnnxExport.ExportOnnx"/> writes.</summary>
+public sealed record OnnxExportOptions
+{
+    /// <summary>
+    /// The input's shape, batch first (for example <c>[1, 3, 224, 224]</c>); a seeded random batch of it is the
+    /// sample input. Ignored when <see cref="SampleInput"/> is set.
+    /// </summary>
+    public long[]? InputShape { get; init; }
+
+    /// <summary>A real batch to trace the shapes with (kept by the caller); takes precedence over <see cref="InputShape"/>.</summary>
+    public Tensor? SampleInput { get; init; }
+
+    /// <summary>The ONNX opset of the default domain: 21 (the default) or later; 21 is the first with 4-bit types.</summary>
+    public int Opset { get; init; } = 21;
+
+    /// <summary>How grids narrower than 8 bits are written; <see cref="OnnxQuantFormat.Qcdq"/> by default.</summary>
+    public OnnxQuantFormat Format { get; init; } = OnnxQuantFormat.Qcdq;
+
+    /// <summary>True (the default): the batch dimension of the input and output is symbolic (<c>batch</c>).</summary>
+    public bool DynamicBatch { get; init; } = true;
+
+    /// <summary>
+    /// False (the default): a weight whose grid has no integer form is written as float weights holding its
+    /// quantized values, and the report says so. True: that is an error.
+    /// </summary>
+    public bool Strict { get; init; }
+
+    /// <summary>The graph's input name; <c>input</c> by default.</summary>
+    public string InputName { get; init; } = "input";
+
+    /// <summary>The graph's output name; <c>output</c> by default.</summary>
+    public string OutputName { get; init; } = "output";
+
+    /// <summary>Key-value pairs stored in the model's metadata (class names, preprocessing, versions).</summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+
+    /// <summary>The emitters to use; null for <see cref="OnnxEmitterRegistry.CreateDefault"/>.</summary>
+    public OnnxEmitterRegistry? Emitters { get; init; }
+}

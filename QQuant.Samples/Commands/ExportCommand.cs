@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using QQuant.Export;
+using QQuant.Vision;
+using static TorchSharp.torch;
+
+namespace QQuant.Samples.Commands;
+
+/// <summary>
+/// <c>qquant export &lt;config&gt; &lt;checkpoint&gt; [--out model.onnx] [--opset N] [--format qcdq|qdq]</c>: writes
+/// the (quantized) classifier as an ONNX QDQ model with its class names and test pipeline in the metadata, and
+/// prints the export report.
+/// </summary>
+internal static class ExportCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with (model, quantTransformer, data.test)." };
+        var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The trained QQuant checkpoint." };
+        var outFile = new Option<FileInfo?>("--out") { Description = "The ONNX file to write (default: the checkpoint's name with .onnx)." };
+        var opset = new Option<int>("--opset") { Description = "The ONNX opset, 21 or later.", DefaultValueFactory = _ => 21 };
+        var format = new Option<string>("--format") { Description = "Grids below 8 bits: qcdq (8-bit containers with Clip, fused by ONNX Runtime) or qdq (4-bit containers, smaller files).", DefaultValueFactory = _ => "qcdq" };
+        var strict = new Option<bool>("--strict") { Description = "Fail where a weight grid has no integer form instead of writing its quantized values as float." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "The input as N,C,H,W (default: one image of the config's test split)." };
+        var options = ConfigOptions.Create();
+        var verbose = CliErrors.VerboseOption();
+        var command = new Command("export", "Export a trained (quantized) classifier to ONNX (QDQ) for ONNX Runtime.")
+        {
+            config, checkpoint, outFile, opset, format, strict, inputShape, options, verbose,
+        };
+        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        {
+            OnnxQuantFormat quantFormat = parsed.GetValue(format)!.ToLowerInvariant() switch
+            {
+                "qcdq" => OnnxQuantFormat.Qcdq,
+                "qdq" => OnnxQuantFormat.Qdq,
+                string other => throw new QQuantException($"--format: unknown format '{other}'; use qcdq or qdq."),
+            };
+            string checkpointPath = parsed.GetValue(checkpoint)!.FullName;
+            string target = parsed.GetValue(outFile)?.FullName ?? Path.ChangeExtension(checkpointPath, ".onnx");
+            using ServiceProvider services = CliServices.Create();
+            ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
+            using ClassifierInference inference = services.GetRequiredService<ClassifierFactory>().OpenForInference(document.ToConfiguration(), checkpointPath);
+            using var scope = NewDisposeScope();
+            long[]? shape = parsed.GetValue(inputShape) is { } text ? ParseShape(text) : null;
+            var exportOptions = new OnnxExportOptions
+            {
+                InputShape = shape,
+                SampleInput = shape is null ? FirstTestImage(services.GetRequiredService<ClassifierTrainer>(), document) : null,
+                Opset = parsed.GetValue(opset),
+                Format = quantFormat,
+                Strict = parsed.GetValue(strict),
+                Metadata = OnnxMetadata.Of(document, inference.Classes, inference.Model.Backbone.InChannels, Path.GetFileName(checkpointPath)),
+            };
+            OnnxExportReport report = inference.Model.ExportOnnx(target, exportOptions);
+            output.WriteLine(report.ToString());
+            return 0;
+        }));
+        return command;
+    }
+
+    private static long[] ParseShape(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        long[] shape = [.. parts.Select(p => long.TryParse(p, out long d) && d > 0 ? d : -1)];
+        return shape.Length == 4 && shape.All(d => d > 0)
+            ? shape
+            : throw new QQuantException($"--input-shape: '{text}' is not N,C,H,W with positive sizes (for example 1,1,32,32).");
+    }
+
+    private static Tensor FirstTestImage(ClassifierTrainer trainer, ConfigDocument config)
+    {
+        try
+        {
+            ImageDataset test = trainer.BuildDataset(config, trainer.BindData(config, trainer.Bind(config)).Test, "data:test");
+            using Batch batch = new DataLoader(new DatasetSlice(test, 1), new DataLoaderOptions { BatchSize = 1 }).First();
+            return batch.Images.clone();
+        }
+        catch (QQuantException e)
+        {
+            throw new QQuantException($"The export traces the model on one test image, and the config's test split cannot be read ({e.Message}); pass --input-shape N,C,H,W instead.");
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using Microsoft.ML.OnnxRuntime;
+using QQuant.Export;
+using QQuant.Export.Onnx;
+using QQuant.Quantizers;
+using QQuant.Vision;
+using TorchSharp;
+using TorchSharp.Modules;
+using static QQuant.Tests.Vision.Backbones.BackboneTestSupport;
+using static TorchSharp.torch;
+
+namespace QQuant.Tests.Export;
+
+/// <summary>
+/// Every backbone QQuant.Vision ships, float and quantized by each method, exported and run by ONNX Runtime. With
+/// graph optimisations off, ONNX Runtime computes the exported graph as written in float, so it must give the
+/// library's logits (up to float rounding where the report lists approximations); with EXTENDED it runs the integer
+/// kernels.
+/// </summary>
+public class OnnxExportModelTests(ITestOutputHelper output)
+{
+    public static TheoryData<string, int> Backbones() => new()
+    {
+        { """{ "type": "CifarResNet", "depth": 20 }""", 3 },
+        { """{ "type": "ResNet_CIFAR", "depth": 18 }""", 3 },
+        { """{ "type": "ResNet", "depth": 50 }""", 3 },
+        { """{ "type": "ResNetV1d", "depth": 18 }""", 3 },
+        { """{ "type": "MobileNetV2" }""", 3 },
+        { """{ "type": "VGG", "depth": 11, "withNorm": true }""", 3 },
+        { """{ "type": "LeNet5", "numClasses": 10 }""", 1 },
+    };
+
+    public static TheoryData<string> Methods() => ["LSQ", "LSQPlus", "DSQ", "DoReFa", "PACT", "Uniform", "EightBit"];
+
+    [Theory]
+    [MemberData(nameof(Backbones))]
+    public void A_float_classifier_exports_with_its_logits(string json, int channels)
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = Classifier(json);
+        Tensor images = Images(4, channels, 32);
+
+        (float[] expected, float[] actual, OnnxExportReport report) = Compare(classifier, images, GraphOptimizationLevel.ORT_ENABLE_EXTENDED);
+
+        Assert.Empty(report.Layers);
+        AssertClose(expected, actual, 1e-4);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backbones))]
+    public void An_lsq_classifier_exports_exactly_as_written(string json, int channels)
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = Classifier(json);
+        classifier.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 4).For<Linear>().Use<EightBitLinear>(w: 8, a: 8));
+        Tensor images = Images(4, channels, 32);
+        QuantCalibration.Calibrate(classifier, [Images(8, channels, 32, seed: 3)]);
+
+        (float[] expected, float[] actual, OnnxExportReport report) = Compare(classifier, images, GraphOptimizationLevel.ORT_DISABLE_ALL);
+        output.WriteLine(report.ToString());
+
+        Assert.NotEmpty(report.Layers);
+        Assert.All(report.Layers.Where(l => l.LayerType == nameof(LSQConv)), l => Assert.Empty(l.Notes));
+        AssertClose(expected, actual, 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Every_method_exports_and_its_report_names_what_is_approximated(string method)
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = Classifier("""{ "type": "CifarResNet", "depth": 8 }""");
+        classifier.Quantize(Policy(method).For<Linear>().Use<EightBitLinear>(w: 8, a: 8));
+        classifier.train();
+        classifier.call(Images(8, 3, 32, seed: 3)).Dispose();
+        Tensor images = Images(4, 3, 32);
+
+        (float[] expected, float[] actual, OnnxExportReport report) = Compare(classifier, images, GraphOptimizationLevel.ORT_DISABLE_ALL);
+        output.WriteLine(report.ToString());
+
+        Assert.Equal(10, report.Layers.Count);
+        if (method is "LSQ" or "EightBit" or "PACT")
+        {
+            AssertClose(expected, actual, 1e-5);
+        }
+        else
+        {
+            // Rounded zero points (LSQ+, DSQ, signed DoReFa) and last-bit differences move some values by a step.
+            Assert.All(report.Layers.Where(l => l.Path.StartsWith("backbone", StringComparison.Ordinal)), l => Assert.NotEmpty(l.Notes));
+            AssertClose(expected, actual, 0.5);
+        }
+    }
+
+    [Fact]
+    public void APoT_levels_have_no_integer_grid_and_the_error_names_the_quantizer()
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = Classifier("""{ "type": "CifarResNet", "depth": 8 }""");
+        classifier.Quantize(QuantPolicy.For<Conv2d>().Use<APoTConv>(w: 4, a: 4));
+        classifier.train();
+        classifier.call(Images(8, 3, 32, seed: 3)).Dispose();
+
+        OnnxExportException e = Assert.Throws<OnnxExportException>(() => classifier.ToOnnx(new OnnxExportOptions { InputShape = [1, 3, 32, 32] }));
+
+        Assert.Equal("backbone.conv1.input_quantizer", e.Path);
+        Assert.Contains("power-of-two levels", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Weights_without_an_integer_grid_are_float_with_a_note_or_an_error_when_strict()
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = Classifier("""{ "type": "CifarResNet", "depth": 8 }""");
+        classifier.Quantize(QuantPolicy.For<Conv2d>().Use<APoTConv>(w: 4, a: 32));
+        classifier.train();
+        classifier.call(Images(8, 3, 32, seed: 3)).Dispose();
+        Tensor images = Images(4, 3, 32);
+
+        (float[] expected, float[] actual, OnnxExportReport report) = Compare(classifier, images, GraphOptimizationLevel.ORT_ENABLE_EXTENDED);
+
+        Assert.All(report.Layers, l => Assert.Equal("float holding the quantized values", l.Weight));
+        Assert.All(report.Layers, l => Assert.Contains(l.Notes, n => n.Contains("power-of-two levels", StringComparison.Ordinal)));
+        AssertClose(expected, actual, 1e-4);
+        OnnxExportException strict = Assert.Throws<OnnxExportException>(
+            () => classifier.ToOnnx(new OnnxExportOptions { SampleInput = images, Strict = true }));
+        Assert.Equal("backbone.conv1.weight_quantizer", strict.Path);
+    }
+
+    [Fact]
+    public void A_batch_norm_after_a_quantized_convolution_folds_into_its_scales_and_bias()
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = Classifier("""{ "type": "CifarResNet", "depth": 8 }""");
+        classifier.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 4));
+        QuantCalibration.Calibrate(classifier, [Images(8, 3, 32, seed: 3)]);
+
+        (OnnxModel model, OnnxExportReport report) = classifier.ToOnnx(new OnnxExportOptions { InputShape = [2, 3, 32, 32] });
+
+        Assert.DoesNotContain(model.Graph.Nodes, n => n.OpType == "BatchNormalization");
+        Assert.Equal("backbone.bn1", report.Layers.Single(l => l.Path == "backbone.conv1").FoldedNorm);
+        Assert.All(report.Layers.Where(l => l.LayerType == nameof(LSQConv)), l => Assert.NotNull(l.FoldedNorm));
+    }
+
+    [Fact]
+    public void Four_bit_codes_spread_over_the_int8_container_on_a_sixteenth_of_the_scale()
+    {
+        using var scope = NewDisposeScope();
+        var model = nn.Sequential(("conv", nn.Conv2d(2, 3, 3)));
+        model.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 32));
+        var layer = (LSQConv)model.named_children().Single().module;
+        QuantCalibration.Calibrate(model, [Images(2, 2, 8)]);
+        QuantGrid grid = ((IExportableQuantizer)layer.WeightQuantizer).ExportGrid(layer.weight, out _)!;
+
+        (OnnxModel onnx, _) = model.ToOnnx(new OnnxExportOptions { InputShape = [1, 2, 8, 8] });
+
+        OnnxTensor codes = onnx.Graph.Initializers.Single(t => t.Name == "conv.weight_codes");
+        OnnxTensor scales = onnx.Graph.Initializers.Single(t => t.Name == "conv.weight_scale");
+        Assert.Equal(OnnxDataType.Int8, codes.DataType);
+        Assert.Equal(grid.Codes!.Select(c => c * 16), codes.ToInt32s());
+        Assert.Equal(Enumerable.Repeat(grid.Scales[0] / 16, 3), scales.ToFloats());
+        Assert.Contains(codes.ToInt32s(), c => Math.Abs(c) > 8);
+    }
+
+    private static QuantPolicyBuilder Policy(string method)
+    {
+        TypeRuleBuilder conv = QuantPolicy.For<Conv2d>();
+        return method switch
+        {
+            "LSQ" => conv.Use<LSQConv>(w: 4, a: 4),
+            "LSQPlus" => conv.Use<LSQPlusConv>(w: 4, a: 4),
+            "DSQ" => conv.Use<DSQConv>(w: 4, a: 4),
+            "DoReFa" => conv.Use<DoReFaConv>(w: 4, a: 4),
+            "PACT" => conv.Use<PACTConv>(w: 4, a: 4),
+            "Uniform" => conv.Use<UniformConv>(w: 4, a: 4),
+            _ => conv.Use<EightBitConv>(w: 8, a: 8),
+        };
+    }
+
+    private static ImageClassifier Classifier(string json)
+    {
+        Backbone backbone = FromJson(json);
+        return new ImageClassifier(backbone, backbone is LeNet5 ? null : new GlobalAveragePooling(),
+            new LinearClsHead(new LinearClsHeadOptions { NumClasses = 5, InChannels = backbone.OutChannels }));
+    }
+
+    private static (float[] Expected, float[] Actual, OnnxExportReport Report) Compare(ImageClassifier classifier, Tensor images, GraphOptimizationLevel level)
+    {
+        (OnnxModel model, OnnxExportReport report) = classifier.ToOnnx(new OnnxExportOptions { SampleInput = images });
+        classifier.eval();
+        float[] expected = classifier.call(images).data<float>().ToArray();
+        float[] actual = OnnxRuntimeHarness.Run(OnnxModelWriter.ToBytes(model), new Dictionary<string, (float[], long[])> { ["input"] = (images.data<float>().ToArray(), images.shape) }, level)["output"].Data;
+        return (expected, actual, report);
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, double relative)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = Math.Max(1e-3, expected.Max(Math.Abs));
+        double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst <= relative * scale, $"largest difference {worst:G4} for logits up to {scale:G4}");
+    }
+}
