@@ -48,7 +48,8 @@ public class CanonicalFormTests
 
         TypeRule conv = Assert.Single(bound.TypeRules, r => r.ModuleType == typeof(Conv2d));
         Assert.Equal(typeof(EightBitConv), conv.Target.Layer!.LayerType);
-        Assert.Equal(new QuantLayerSettings(4, 4, new QuantLayerOptions()), conv.Target.Settings);
+        // The 8-bit layers' own options, with their defaults (InputMomentum 0.1).
+        Assert.Equal(new QuantLayerSettings(4, 4, new EightBitOptions()), conv.Target.Settings);
         TypeRule linear = Assert.Single(bound.TypeRules, r => r.ModuleType == typeof(Linear));
         Assert.Equal(typeof(EightBitLinear), linear.Target.Layer!.LayerType);
 

@@ -218,7 +218,7 @@ public class ConfigurationErrorTests
             """);
 
         Assert.Equal(
-            "quantTransformer:policy:Conv2d: EightBitConv needs at least 2 weight bits (its symmetric grid has 2^(b-1)-1 steps per side)",
+            "quantTransformer:policy:Conv2d: EightBitConv weights: the symmetric grid has 2^(b-1)-1 steps per side, so it needs at least 2 bits (w: 1)",
             Assert.Single(e.Problems));
     }
 

@@ -112,8 +112,20 @@ public sealed class ContainerTests
 
     internal static nn.Module Module(nn.Module model, string name) => model.named_modules().Single(m => m.name == name).module;
 
+    /// <summary>
+    /// Initialises the quantized model's input quantizers with one training forward on <paramref name="x"/>, then
+    /// compares its forward with <paramref name="expected"/> in evaluation mode, where their state stays fixed however
+    /// often a layer is called.
+    /// </summary>
     private static void AssertForwardUses(nn.Module<Tensor, Tensor> model, Tensor x, Func<Tensor, Tensor> expected, Tensor floatOutput)
     {
+        model.train();
+        using (torch.no_grad())
+        {
+            model.call(x).Dispose();
+        }
+
+        model.eval();
         using Tensor actual = model.call(x);
         using Tensor wanted = expected(x);
         Assert.True(actual.allclose(wanted, rtol: 0, atol: 0), "forward does not use the quantized layer");

@@ -113,11 +113,11 @@ public class TorchVisionModelTests(ITestOutputHelper output)
                 if (module is Conv2d)
                 {
                     var conv = Assert.IsType<EightBitConv>(now);
-                    Assert.Equal(name == firstConv ? typeof(IdentityQuantizer) : typeof(MaxAbsQuantizer), conv.InputQuantizer.GetType());
+                    Assert.Equal(name == firstConv ? typeof(IdentityQuantizer) : typeof(RunningMaxAbsQuantizer), conv.InputQuantizer.GetType());
                 }
                 else
                 {
-                    Assert.IsType<EightBitLinear>(now);
+                    Assert.IsType<RunningMaxAbsQuantizer>(Assert.IsType<EightBitLinear>(now).InputQuantizer);
                 }
 
                 var layer = (QuantizedLayer)now;
@@ -143,7 +143,8 @@ public class TorchVisionModelTests(ITestOutputHelper output)
                 Assert.True(floatState[key].eq(quantizedState[key]).all().ToBoolean(), $"{key} changed value");
             }
 
-            // MaxAbs has no parameters, so the count and the sizes are unchanged.
+            // Neither MaxAbs nor the running maximum has parameters (the running maximum has buffers), so the count and
+            // the sizes are unchanged.
             int quantizerParameters = after.Values.OfType<IQuantizedLayer>()
                 .Sum(l => ((nn.Module)l.WeightQuantizer).parameters().Count() + ((nn.Module)l.InputQuantizer).parameters().Count());
             Assert.Equal(0, quantizerParameters);
@@ -151,6 +152,10 @@ public class TorchVisionModelTests(ITestOutputHelper output)
             Assert.Equal(floatParameterElements, model.parameters().Sum(p => p.numel()));
 
             // ---- Forward in eval mode: close to the float model (8-bit weights and inputs). ----
+            // Evaluation needs the inputs' running maxima: calibrate on the batch first (modes are kept).
+            Assert.Throws<QuantizerStateException>(() => model.call(x));
+            QuantCalibration.Calibrate(model, [x]);
+            Assert.All(after.Values.OfType<QuantizedLayer>(), l => Assert.False(l.training));
             Tensor quantOut;
             using (no_grad())
             {

@@ -32,7 +32,7 @@ public class QuantizerGridPropertyTests
     [
         "LSQ input", "LSQ+ input", "LSQ+ input without offset", "DSQ", "DoReFa input", "PACT input",
         "PACT input, fixed clip", "APoT input", "APoT input, fixed clip", "APoT input, plain powers of two",
-        "Uniform input", "Uniform input, fixed clip",
+        "Uniform input", "Uniform input, fixed clip", "8-bit input",
     ];
 
     // Weights normalised as a whole (tanh and max for DoReFa, standardisation for APoT and uniform) before rounding
@@ -120,6 +120,7 @@ public class QuantizerGridPropertyTests
             "APoT input, plain powers of two" => new APoTQuantizer(bits, input, APoTGrid.PowerOfTwo, s, additive: false),
             "Uniform input" => new APoTQuantizer(bits, input, APoTGrid.Uniform, s),
             "Uniform input, fixed clip" => new APoTQuantizer(bits, input, APoTGrid.Uniform, s, initialClip: FixedClip),
+            "8-bit input" => new RunningMaxAbsQuantizer(bits, s),
             _ => throw new ArgumentException(kind),
         };
         q.to(float64);
@@ -342,6 +343,19 @@ public class QuantizerGridPropertyTests
                 break;
             }
 
+            case RunningMaxAbsQuantizer runningMax:
+            {
+                // q / s with s = r / Qp is an integer of IntegerRange.Of(b, signed).
+                double step = Values(runningMax.Scale())[0];
+                Assert.Equal(Values(runningMax.RunningMax)[0] / runningMax.Range.Max, step, 12);
+                for (int i = 0; i < y.Length; i++)
+                {
+                    AssertLevel(y[i] / step, runningMax.Range.Min, runningMax.Range.Max, i);
+                }
+
+                break;
+            }
+
             default:
                 Assert.Fail($"no grid check for {q.GetType().Name}");
                 break;
@@ -385,6 +399,7 @@ public class QuantizerGridPropertyTests
                      () => new PactQuantizer(3, ActivationSign.Auto),
                      () => new APoTQuantizer(3, TensorRole.Activation, APoTGrid.PowerOfTwo, ActivationSign.Auto),
                      () => new APoTQuantizer(3, TensorRole.Activation, APoTGrid.Uniform, ActivationSign.Auto),
+                     () => new RunningMaxAbsQuantizer(3, ActivationSign.Auto),
                  })
         {
             using CalibratedQuantizer q = create();
