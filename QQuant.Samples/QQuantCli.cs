@@ -24,6 +24,7 @@ internal static class QQuantCli
                 BenchAnalyzeCommand.Create(output, error),
                 BenchKernelsCommand.Create(output, error),
                 BenchQatCommand.Create(output, error),
+                BenchExportCommand.Create(output, error),
             },
             PredictCommand.Create(output, error),
         };

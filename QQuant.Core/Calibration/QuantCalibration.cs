@@ -19,25 +19,38 @@ namespace QQuant;
 public static class QuantCalibration
 {
     /// <summary>Calibrates <paramref name="model"/> on <paramref name="batches"/> of inputs.</summary>
+    /// <param name="model">The quantized model.</param>
+    /// <param name="batches">Its inputs.</param>
+    /// <param name="uninitializedOnly">
+    /// Initialise only the quantizers that are not initialised yet (for example after loading a checkpoint that lacks
+    /// some quantizer state); the others keep their state and quantize what they pass on.
+    /// </param>
     /// <returns>How many quantizers were initialised from how many batches.</returns>
     /// <exception cref="QuantCalibrationException">No quantizer, no batch, or a quantizer that cannot be initialised.</exception>
-    public static CalibrationSummary Calibrate(nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches) =>
-        Calibrate(model, batches, batch => model.call(batch).Dispose());
+    public static CalibrationSummary Calibrate(nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches, bool uninitializedOnly = false) =>
+        Calibrate(model, batches, batch => model.call(batch).Dispose(), uninitializedOnly);
 
     /// <summary>
     /// Calibrates <paramref name="model"/> on <paramref name="batches"/> of any shape: <paramref name="forward"/> runs
     /// the model on one batch (inside a dispose scope and without gradient).
     /// </summary>
     /// <exception cref="QuantCalibrationException">No quantizer, no batch, or a quantizer that cannot be initialised.</exception>
-    public static CalibrationSummary Calibrate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward)
+    public static CalibrationSummary Calibrate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward, bool uninitializedOnly = false)
     {
         string modelName = model.GetType().Name;
         List<(string Path, QuantizedLayer Layer)> located = Layers(model).ToList();
         List<(CalibratedQuantizer Quantizer, Tensor? Weight)> targets = Targets(model, located);
+        if (uninitializedOnly)
+        {
+            targets.RemoveAll(t => t.Quantizer.IsInitialized);
+        }
+
         if (targets.Count == 0)
         {
             throw new QuantCalibrationException(
-                modelName, ["it has no quantizer to calibrate; quantize it first (model.Quantize(policy))"]);
+                modelName, [uninitializedOnly
+                    ? "every quantizer is initialised already; there is nothing to calibrate"
+                    : "it has no quantizer to calibrate; quantize it first (model.Quantize(policy))"]);
         }
 
         List<QuantizedLayer> layers = located.Select(l => l.Layer).ToList();
@@ -136,22 +149,24 @@ public static class QuantCalibration
         nn.Module model, List<(string Path, QuantizedLayer Layer)> layers)
     {
         var targets = new List<(CalibratedQuantizer, Tensor?)>();
+
+        // A layer reachable under two names is listed twice, but its quantizers are calibrated once.
+        var known = new HashSet<CalibratedQuantizer>(ReferenceEqualityComparer.Instance);
         foreach (var (path, layer) in layers)
         {
             layer.Locate(path);
-            if (layer.WeightQuantizer is CalibratedQuantizer weight)
+            if (layer.WeightQuantizer is CalibratedQuantizer weight && known.Add(weight))
             {
                 targets.Add((weight, layer.weight));
             }
 
-            if (layer.InputQuantizer is CalibratedQuantizer input)
+            if (layer.InputQuantizer is CalibratedQuantizer input && known.Add(input))
             {
                 targets.Add((input, null));
             }
         }
 
         // Quantizers that are not inside a QuantizedLayer learn from what reaches them.
-        var known = new HashSet<CalibratedQuantizer>(targets.Select(t => t.Item1), ReferenceEqualityComparer.Instance);
         foreach (ModuleNode node in Nodes(model))
         {
             if (node.Module is CalibratedQuantizer quantizer && known.Add(quantizer))

@@ -117,7 +117,7 @@ public abstract class CalibratedQuantizer : Quantizer
                     Location,
                     $"The quantizer '{Location}' ({GetType().Name}) is not initialised, so evaluating it would use "
                     + "meaningless state. Run QuantCalibration.Calibrate(model, batches) or a training step first, or "
-                    + "load a checkpoint saved after training.");
+                    + "load a checkpoint saved after training." + (NotInitializedHint is { } hint ? " " + hint : ""));
             }
 
             InitializeFrom(input);
@@ -155,6 +155,9 @@ public abstract class CalibratedQuantizer : Quantizer
     /// <see cref="Quantizer.CreatePass"/> gives no pass; both must compute the same values).
     /// </summary>
     protected abstract Tensor Quantize(Tensor input);
+
+    /// <summary>What else to say when evaluation finds the quantizer uninitialised (null: nothing).</summary>
+    protected virtual string? NotInitializedHint => null;
 
     /// <summary>
     /// Updates state that follows the data during training (a running statistic) from one training batch, before it

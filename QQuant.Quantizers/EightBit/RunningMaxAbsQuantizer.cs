@@ -107,11 +107,23 @@ public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IFusedQuantize
     }
 
     /// <inheritdoc />
+    protected override string NotInitializedHint =>
+        "Checkpoints saved before the 8-bit layers kept a running maximum of their input (when each batch was scaled by "
+        + "its own maximum) have none: load one, then QuantCalibration.Calibrate(model, batches, uninitializedOnly: true) "
+        + "sets just those from data, and save the model again.";
+
+    /// <inheritdoc />
     protected override bool Track(Tensor input)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         Tensor observed = IsSigned ? input.abs().max() : input.max().clamp_min(0);
+        if (!observed.isfinite().item<bool>())
+        {
+            throw new QuantizerStateException(
+                Location, $"'{Location}' ({nameof(RunningMaxAbsQuantizer)}) saw NaN or infinite values in a training batch; its running maximum would never recover from them.");
+        }
+
         _running_max.mul_(1 - Momentum).add_(observed.to(_running_max.dtype), alpha: Momentum);
         return true;
     }

@@ -76,8 +76,16 @@ public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel,
             Assert.Equal(10_000, agreement.Samples);
             Assert.True(agreement.Agreement >= minimumAgreement, $"top-1 agrees on {agreement.Agreement:P2} of the images");
             Assert.True(Math.Abs(agreement.LibraryTop1 - agreement.OnnxTop1) <= 0.1, $"top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime");
-            Assert.Equal(fusion.Fusable, fusion.Fused);
-            Assert.True(method.StartsWith("DSQ", StringComparison.Ordinal) || fusion.Fusable >= 10, $"only {fusion.Fusable} convolutions can fuse");
+            // CifarResNet-20's 9 first block convolutions feed a quantizer; the others feed an addition (or see the image).
+            if (method.StartsWith("DSQ", StringComparison.Ordinal))
+            {
+                Assert.Equal(0, fusion.Fusable);
+            }
+            else
+            {
+                Assert.Equal(9, fusion.Fusable);
+                Assert.Equal(fusion.Fusable, fusion.Fused);
+            }
         }
     }
 
