@@ -44,7 +44,7 @@ $expected"
     QQuant.Core) expected_dependencies="$(printf '%s 10.0.15 ' Microsoft.Extensions.Configuration.Abstractions \
       Microsoft.Extensions.Configuration.Json Microsoft.Extensions.DependencyInjection.Abstractions Microsoft.Extensions.Logging.Abstractions \
       Microsoft.Extensions.Options)TorchSharp 0.107.0 TorchSharp.PyBridge 1.4.4 " ;;
-    QQuant.Vision) expected_dependencies="Microsoft.Extensions.Logging.Abstractions 10.0.15 QQuant.Core $version SixLabors.ImageSharp 2.1.13 TorchSharp 0.107.0 " ;;
+    QQuant.Vision) expected_dependencies="Microsoft.Extensions.Logging.Abstractions 10.0.15 Microsoft.ML.OnnxRuntime.Managed 1.32.0 QQuant.Core $version SixLabors.ImageSharp 2.1.13 TorchSharp 0.107.0 " ;;
     *) expected_dependencies="QQuant.Core $version TorchSharp 0.107.0 " ;;
   esac
   [ "$dependencies" = "$expected_dependencies" ] || fail "$id depends on '$dependencies', expected '$expected_dependencies'"

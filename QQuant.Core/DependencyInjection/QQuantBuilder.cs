@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using QQuant.Export;
 using static TorchSharp.torch;
 
 namespace QQuant;
@@ -12,11 +13,12 @@ namespace QQuant;
 /// </summary>
 public sealed class QQuantBuilder
 {
-    internal QQuantBuilder(IServiceCollection services, QuantLayerRegistry layers, ComponentRegistry components)
+    internal QQuantBuilder(IServiceCollection services, QuantLayerRegistry layers, ComponentRegistry components, OnnxEmitterRegistry emitters)
     {
         Services = services;
         Layers = layers;
         Components = components;
+        OnnxEmitters = emitters;
     }
 
     /// <summary>The service collection being composed.</summary>
@@ -30,6 +32,16 @@ public sealed class QQuantBuilder
     /// singleton. Packages fill it (<c>.AddVision()</c>); add your own with <see cref="AddComponent{TKind, TOptions}"/>.
     /// </summary>
     public ComponentRegistry Components { get; }
+
+    /// <summary>The ONNX emitters exports use (TorchSharp's layers and QQuant's quantized layers to start with), also registered as a singleton.</summary>
+    public OnnxEmitterRegistry OnnxEmitters { get; }
+
+    /// <summary>Registers an ONNX emitter for a module type of your own (or replaces the built-in one for that type).</summary>
+    public QQuantBuilder AddOnnxEmitter(IOnnxEmitter emitter)
+    {
+        OnnxEmitters.Add(emitter);
+        return this;
+    }
 
     /// <summary>
     /// Registers a component of your own so configurations can build it by <paramref name="type"/> name (or replaces

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using QQuant.Export;
 
 namespace QQuant;
 
@@ -6,8 +7,8 @@ namespace QQuant;
 public static class QQuantServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers QQuant's core services (the <see cref="QuantLayerRegistry"/> and <see cref="ComponentRegistry"/>
-    /// singletons) and returns the builder that adds quantizers, layers, components and policies. Calling it again
+    /// Registers QQuant's core services (the <see cref="QuantLayerRegistry"/>, <see cref="ComponentRegistry"/> and
+    /// <see cref="OnnxEmitterRegistry"/> singletons) and returns the builder that adds quantizers, layers, components and policies. Calling it again
     /// returns a builder over the same registries.
     /// </summary>
     public static QQuantBuilder AddQQuant(this IServiceCollection services)
@@ -27,7 +28,14 @@ public static class QQuantServiceCollectionExtensions
             services.AddSingleton(components);
         }
 
-        return new QQuantBuilder(services, layers, components);
+        OnnxEmitterRegistry? emitters = Existing<OnnxEmitterRegistry>(services);
+        if (emitters is null)
+        {
+            emitters = OnnxEmitterRegistry.CreateDefault();
+            services.AddSingleton(emitters);
+        }
+
+        return new QQuantBuilder(services, layers, components, emitters);
     }
 
     private static T? Existing<T>(IServiceCollection services) where T : class =>

@@ -51,6 +51,7 @@ internal static class ExportCommand
                 Opset = parsed.GetValue(opset),
                 Format = quantFormat,
                 Strict = parsed.GetValue(strict),
+                Emitters = services.GetRequiredService<OnnxEmitterRegistry>(),
                 Metadata = OnnxMetadata.Of(document, inference.Classes, inference.Model.Backbone.InChannels, Path.GetFileName(checkpointPath)),
             };
             OnnxExportReport report = inference.Model.ExportOnnx(target, exportOptions);
