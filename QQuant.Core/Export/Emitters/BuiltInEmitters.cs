@@ -2,11 +2,20 @@ using TorchSharp.Modules;
 
 namespace QQuant.Export.Emitters;
 
-/// <summary>The emitters every export has: TorchSharp's layers used by classifiers and QQuant's quantized layers.</summary>
+/// <summary>
+/// The emitters every export has: TorchSharp's layers used by classifiers, QQuant's quantized layers, and TorchVision's
+/// ResNets when that package is loaded.
+/// </summary>
 internal static class BuiltInEmitters
 {
-    public static OnnxEmitterRegistry AddTo(OnnxEmitterRegistry registry) =>
-        registry
+    public static OnnxEmitterRegistry AddTo(OnnxEmitterRegistry registry)
+    {
+        foreach (IOnnxEmitter emitter in TorchVisionResNetEmitters.All())
+        {
+            registry.Add(emitter);
+        }
+
+        return registry
             .Add(new Conv2dEmitter())
             .Add(new LinearEmitter())
             .Add(new BatchNorm2dEmitter())
@@ -23,4 +32,5 @@ internal static class BuiltInEmitters
             .Add(new SequentialEmitter())
             .Add(new QuantizedConv2dEmitter())
             .Add(new QuantizedLinearEmitter());
+    }
 }
