@@ -208,10 +208,11 @@ public class OnnxExportCliTests(TrainedCheckpoints trained) : IClassFixture<Trai
         AssertOneErrorLine(code, error, "--input-shape", "1,1,28");
         Assert.False(File.Exists(target));
 
+        // A missing folder is created (AtomicFile does so for every file the library writes); a file in the way is an error.
         string noFolder = Path.Combine(trained.Folder.Path, "no-such-folder", "m.onnx");
         (code, _, error) = Run("export", trained.QatConfig, trained.QatCheckpoint, "--out", noFolder);
-        AssertOneErrorLine(code, error, noFolder);
-        Assert.False(Directory.Exists(Path.GetDirectoryName(noFolder)));
+        Assert.True(code == 0, error);
+        Assert.True(File.Exists(noFolder));
 
         string plain = trained.Folder.Write("plain.txt", [7]);
         string underFile = Path.Combine(plain, "m.onnx");
