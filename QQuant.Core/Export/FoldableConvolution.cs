@@ -9,4 +9,5 @@ namespace QQuant.Export;
 /// <param name="Scales">The per-channel weight scale initializer.</param>
 /// <param name="Bias">The float bias initializer (zeros when the layer has none).</param>
 /// <param name="Codes">The weight's integer codes initializer (output channels first).</param>
-internal sealed record FoldableConvolution(string Path, string Output, string Scales, string Bias, string Codes);
+/// <param name="Sample">The output on the export's sample input (after any BatchNorm folded into it).</param>
+internal sealed record FoldableConvolution(string Path, string Output, string Scales, string Bias, string Codes, TorchSharp.torch.Tensor Sample);

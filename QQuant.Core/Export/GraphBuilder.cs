@@ -12,7 +12,6 @@ internal sealed class GraphBuilder
     private readonly List<OnnxTensor> _initializers = [];
     private readonly Dictionary<string, OnnxTensor> _initializerByName = [];
     private readonly HashSet<string> _names = [];
-    private readonly HashSet<string> _retired = [];
 
     /// <summary>A node that can still be edited.</summary>
     public sealed class PendingNode(string opType, string name, string[] inputs, string[] outputs, OnnxAttribute[] attributes, string domain)
@@ -46,31 +45,32 @@ internal sealed class GraphBuilder
     /// <summary>Adds a node and returns it (for a domain or later edits).</summary>
     public PendingNode AddNode(string opType, string hint, IReadOnlyList<string> inputs, OnnxAttribute[] attributes, string domain)
     {
-        foreach (string input in inputs)
-        {
-            if (_retired.Contains(input))
-            {
-                throw new InvalidOperationException($"'{input}' was folded into another node and cannot be read any more.");
-            }
-        }
-
         var node = new PendingNode(opType, Unique($"{hint}/{opType}"), [.. inputs], [Unique(hint)], attributes, domain);
         _nodes.Add(node);
         return node;
     }
 
-    /// <summary>The node that produces <paramref name="value"/>, or null (a graph input or an initializer).</summary>
-    public PendingNode? Producer(string value) => _nodes.LastOrDefault(n => n.Outputs.Contains(value));
-
-    /// <summary>How many nodes read <paramref name="value"/>.</summary>
-    public int Consumers(string value) => _nodes.Count(n => n.Inputs.Contains(value));
-
-    /// <summary>Removes <paramref name="node"/>; its output may no longer be read.</summary>
-    public void Remove(PendingNode node)
+    /// <summary>
+    /// Puts <paramref name="insert"/> (nodes just added, which read <paramref name="value"/>) right after the node that
+    /// produces <paramref name="value"/>, and makes every other reader of <paramref name="value"/> read
+    /// <paramref name="replacement"/> instead.
+    /// </summary>
+    public void Splice(string value, IReadOnlyList<PendingNode> insert, string replacement)
     {
-        _nodes.Remove(node);
-        _retired.UnionWith(node.Outputs);
+        foreach (PendingNode node in _nodes.Except(insert))
+        {
+            for (int i = 0; i < node.Inputs.Length; i++)
+            {
+                node.Inputs[i] = node.Inputs[i] == value ? replacement : node.Inputs[i];
+            }
+        }
+
+        _nodes.RemoveAll(insert.Contains);
+        _nodes.InsertRange(_nodes.FindIndex(n => n.Outputs.Contains(value)) + 1, insert);
     }
+
+    /// <summary>The nodes that read <paramref name="value"/>.</summary>
+    public IEnumerable<PendingNode> Readers(string value) => _nodes.Where(n => n.Inputs.Contains(value));
 
     /// <summary>Adds an initializer named after <paramref name="hint"/> and returns its name.</summary>
     public string Initializer(string hint, Func<string, OnnxTensor> create)

@@ -51,6 +51,11 @@ public static class OnnxExport
             Tensor sample = options.SampleInput?.alias() ?? SeededSample(options.InputShape!, model);
             var context = new OnnxExportContext(options, options.Emitters ?? OnnxEmitterRegistry.CreateDefault());
             OnnxValue output = context.EmitRoot(model, new OnnxValue(options.InputName, sample));
+            if (options.QuantizeConvolutionOutputs)
+            {
+                OutputQuantization.Apply(context);
+            }
+
             context.Graph.Add("Identity", options.OutputName, [output.Name]);
             OnnxGraph graph = context.Graph.Build(
                 model.GetType().Name,

@@ -122,7 +122,13 @@ public sealed class OnnxExportContext
     internal void MarkFoldable(string output, FoldableConvolution convolution) => _foldable[output] = convolution;
 
     internal FoldableConvolution? Foldable(string value) =>
-        _foldable.TryGetValue(value, out FoldableConvolution? found) && Graph.Consumers(value) == 0 ? found : null;
+        _foldable.TryGetValue(value, out FoldableConvolution? found) && !Graph.Readers(value).Any() ? found : null;
+
+    /// <summary>Records the value a folded BatchNorm gave the convolution's output.</summary>
+    internal void Folded(FoldableConvolution convolution, Tensor sample) => _foldable[convolution.Output] = convolution with { Sample = sample };
+
+    /// <summary>Every quantized convolution with integer weights, by output value, with its output on the sample input.</summary>
+    internal IEnumerable<FoldableConvolution> Convolutions => _foldable.Values;
 
     internal void AmendReport(string path, Func<OnnxLayerExport, OnnxLayerExport> change)
     {

@@ -29,6 +29,14 @@ public sealed record OnnxExportOptions
     /// </summary>
     public bool Strict { get; init; }
 
+    /// <summary>
+    /// False (the default): a quantized convolution whose output reaches no quantizer (it feeds a residual addition)
+    /// keeps a float output, as in training, so ONNX Runtime runs it in float. True: its output gets an 8-bit Q/DQ
+    /// whose scale is the largest magnitude of that output on the sample input (pass a representative batch), so it
+    /// runs as <c>QLinearConv</c> too; training never saw that rounding, and the report notes each such layer.
+    /// </summary>
+    public bool QuantizeConvolutionOutputs { get; init; }
+
     /// <summary>The graph's input name; <c>input</c> by default.</summary>
     public string InputName { get; init; } = "input";
 

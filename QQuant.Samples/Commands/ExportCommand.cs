@@ -23,11 +23,12 @@ internal static class ExportCommand
         var format = new Option<string>("--format") { Description = "Grids below 8 bits: qcdq (8-bit containers with Clip, fused by ONNX Runtime) or qdq (4-bit containers, smaller files).", DefaultValueFactory = _ => "qcdq" };
         var strict = new Option<bool>("--strict") { Description = "Fail where a weight grid has no integer form instead of writing its quantized values as float." };
         var inputShape = new Option<string?>("--input-shape") { Description = "The input as N,C,H,W (default: one image of the config's test split)." };
+        var verify = new Option<bool>("--verify") { Description = "Then run the config's test split through the library and through ONNX Runtime and print how often their top-1 agree." };
         var options = ConfigOptions.Create();
         var verbose = CliErrors.VerboseOption();
         var command = new Command("export", "Export a trained (quantized) classifier to ONNX (QDQ) for ONNX Runtime.")
         {
-            config, checkpoint, outFile, opset, format, strict, inputShape, options, verbose,
+            config, checkpoint, outFile, opset, format, strict, inputShape, verify, options, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -56,6 +57,11 @@ internal static class ExportCommand
             };
             OnnxExportReport report = inference.Model.ExportOnnx(target, exportOptions);
             output.WriteLine(report.ToString());
+            if (parsed.GetValue(verify))
+            {
+                Verify(output, services.GetRequiredService<ClassifierTrainer>(), document, inference.Model, target);
+            }
+
             return 0;
         }));
         return command;
@@ -68,6 +74,15 @@ internal static class ExportCommand
         return shape.Length == 4 && shape.All(d => d > 0)
             ? shape
             : throw new QQuantException($"--input-shape: '{text}' is not N,C,H,W with positive sizes (for example 1,1,32,32).");
+    }
+
+    private static void Verify(TextWriter output, ClassifierTrainer trainer, ConfigDocument config, ImageClassifier model, string onnxPath)
+    {
+        ImageDataset test = trainer.BuildDataset(config, trainer.BindData(config, trainer.Bind(config)).Test, "data:test");
+        using var onnx = OnnxClassifier.Load(onnxPath);
+        OnnxAgreement agreement = OnnxAgreement.Measure(model, onnx, new DataLoader(test, new DataLoaderOptions { BatchSize = 250 }));
+        output.WriteLine(FormattableString.Invariant(
+            $"verify: {agreement.Samples} test images, top-1 agrees on {100 * agreement.Agreement:F2} %; top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime; largest logit difference {agreement.MaxLogitDifference:G4}"));
     }
 
     private static Tensor FirstTestImage(ClassifierTrainer trainer, ConfigDocument config)

@@ -22,6 +22,7 @@ namespace QQuant.Tests.Export;
 /// of the next quantizer by one step, and DSQ's zero point is rounded. The weakly trained model here has close
 /// logits, so such steps change more top-1 answers than they do for a model trained to convergence.
 /// </remarks>
+[Collection(QQuant.Tests.Training.GlobalTorchRandom.Name)]
 public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel, ITestOutputHelper output) : IClassFixture<OnnxAgreementTests.FloatModel>
 {
     private const string FullData = "/usr/share/datasets/fashion-mnist";
@@ -49,7 +50,7 @@ public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel,
         ConfigDocument config = floatModel.Config(totalEpochs: 1, "optimizer.lr=0.01", "lrConfig.warmup=null", "lrConfig.warmupIters=0");
         TrainingResult qat;
         using (TrainingRun run = floatModel.Trainer.Prepare(
-                   config, new TrainingOverrides { WorkDir = Path.Combine(floatModel.Folder, method), LoadFrom = floatModel.Checkpoint, Policy = policy, MaxTrainSamples = 1500 }, TextWriter.Null))
+                   config, new TrainingOverrides { WorkDir = Path.Combine(floatModel.Folder, method), LoadFrom = floatModel.Checkpoint, Policy = policy, MaxTrainSamples = 1500, Seed = 0 }, TextWriter.Null))
         {
             qat = run.Run();
         }
@@ -97,7 +98,7 @@ public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel,
         public FloatModel()
         {
             Trainer = _services.GetRequiredService<ClassifierTrainer>();
-            using TrainingRun run = Trainer.Prepare(Config(totalEpochs: 1, "lrConfig.warmupIters=10"), new TrainingOverrides { WorkDir = Path.Combine(Folder, "float") }, TextWriter.Null);
+            using TrainingRun run = Trainer.Prepare(Config(totalEpochs: 1, "lrConfig.warmupIters=10"), new TrainingOverrides { WorkDir = Path.Combine(Folder, "float"), Seed = 0 }, TextWriter.Null);
             Checkpoint = run.Run().LastCheckpoint!;
         }
 

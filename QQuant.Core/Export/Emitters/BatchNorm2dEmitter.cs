@@ -18,6 +18,7 @@ internal sealed class BatchNorm2dEmitter : OnnxEmitter<BatchNorm2d>
         if (context.Foldable(input.Name) is { } convolution)
         {
             Fold(context, convolution, factor, shift);
+            context.Folded(convolution, sample);
             return input with { Sample = sample };
         }
 

@@ -17,7 +17,7 @@ internal sealed class QuantizedConv2dEmitter : OnnxEmitter<QuantizedConv2d>
         OnnxValue output = ConvolutionEmission.Emit(context, ConvolutionGeometry2d.Of(module), x, weight, bias, module.call(input.Sample));
         if (scales is not null)
         {
-            context.MarkFoldable(output.Name, new FoldableConvolution(context.Path, output.Name, scales, bias!, codes!));
+            context.MarkFoldable(output.Name, new FoldableConvolution(context.Path, output.Name, scales, bias!, codes!, output.Sample));
         }
 
         context.Report(new OnnxLayerExport(context.Path, module.GetType().Name, weightDescription, inputDescription, null, notes));
