@@ -23,12 +23,16 @@ internal static class ExportCommand
         var format = new Option<string>("--format") { Description = "Grids below 8 bits: qcdq (8-bit containers with Clip, fused by ONNX Runtime) or qdq (4-bit containers, smaller files).", DefaultValueFactory = _ => "qcdq" };
         var strict = new Option<bool>("--strict") { Description = "Fail where a weight grid has no integer form instead of writing its quantized values as float." };
         var inputShape = new Option<string?>("--input-shape") { Description = "The input as N,C,H,W (default: one image of the config's test split)." };
+        var quantizeOutputs = new Option<bool>("--quantize-outputs")
+        {
+            Description = "Give quantized convolutions that feed a residual addition an 8-bit output, calibrated on 64 test images, so ONNX Runtime runs them as integer kernels too (training kept those outputs float).",
+        };
         var verify = new Option<bool>("--verify") { Description = "Then run the config's test split through the library and through ONNX Runtime and print how often their top-1 agree." };
         var options = ConfigOptions.Create();
         var verbose = CliErrors.VerboseOption();
         var command = new Command("export", "Export a trained (quantized) classifier to ONNX (QDQ) for ONNX Runtime.")
         {
-            config, checkpoint, outFile, opset, format, strict, inputShape, verify, options, verbose,
+            config, checkpoint, outFile, opset, format, strict, inputShape, quantizeOutputs, verify, options, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -48,7 +52,8 @@ internal static class ExportCommand
             var exportOptions = new OnnxExportOptions
             {
                 InputShape = shape,
-                SampleInput = shape is null ? FirstTestImage(services.GetRequiredService<ClassifierTrainer>(), document) : null,
+                SampleInput = shape is null ? TestImages(services.GetRequiredService<ClassifierTrainer>(), document, parsed.GetValue(quantizeOutputs) ? 64 : 1) : null,
+                QuantizeConvolutionOutputs = parsed.GetValue(quantizeOutputs),
                 Opset = parsed.GetValue(opset),
                 Format = quantFormat,
                 Strict = parsed.GetValue(strict),
@@ -85,17 +90,17 @@ internal static class ExportCommand
             $"verify: {agreement.Samples} test images, top-1 agrees on {100 * agreement.Agreement:F2} %; top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime; largest logit difference {agreement.MaxLogitDifference:G4}"));
     }
 
-    private static Tensor FirstTestImage(ClassifierTrainer trainer, ConfigDocument config)
+    private static Tensor TestImages(ClassifierTrainer trainer, ConfigDocument config, int count)
     {
         try
         {
             ImageDataset test = trainer.BuildDataset(config, trainer.BindData(config, trainer.Bind(config)).Test, "data:test");
-            using Batch batch = new DataLoader(new DatasetSlice(test, 1), new DataLoaderOptions { BatchSize = 1 }).First();
+            using Batch batch = new DataLoader(new DatasetSlice(test, Math.Min(count, test.Count)), new DataLoaderOptions { BatchSize = count }).First();
             return batch.Images.clone();
         }
         catch (QQuantException e)
         {
-            throw new QQuantException($"The export traces the model on one test image, and the config's test split cannot be read ({e.Message}); pass --input-shape N,C,H,W instead.");
+            throw new QQuantException($"The export traces the model on test images, and the config's test split cannot be read ({e.Message}); pass --input-shape N,C,H,W instead.");
         }
     }
 }

@@ -163,6 +163,36 @@ public class OnnxExportModelTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Quantized_outputs_make_every_convolution_with_a_quantized_input_an_integer_kernel()
+    {
+        using var scope = NewDisposeScope();
+        ImageClassifier classifier = TrainedOnce(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 4));
+        classifier.eval();
+        Tensor images = Images(16, 3, 32, seed: 4);
+
+        (OnnxModel plain, _) = classifier.ToOnnx(new OnnxExportOptions { SampleInput = images });
+        (OnnxModel quantized, OnnxExportReport report) = classifier.ToOnnx(new OnnxExportOptions { SampleInput = images, QuantizeConvolutionOutputs = true });
+
+        // CifarResNet-8: the stem, 3 blocks of two convolutions, 2 downsamples. Only the blocks' first convolutions
+        // reach nothing but a quantizer; the stem's ReLU also feeds the first block's addition, the second convolutions
+        // and the downsamples feed additions.
+        Assert.Equal(3, CountQLinearConv(plain));
+        Assert.Equal(9, CountQLinearConv(quantized));
+        string[] noted = [.. report.Layers.Where(l => l.Notes.Any(n => n.StartsWith("output quantized", StringComparison.Ordinal))).Select(l => l.Path)];
+        Assert.Equal(6, noted.Length);
+        Assert.Contains("backbone.conv1", noted);
+        Assert.Contains("backbone.layer1.0.conv2", noted);
+        float[] expected = classifier.call(images).data<float>().ToArray();
+        float[] actual = OnnxRuntimeHarness.Run(
+            OnnxModelWriter.ToBytes(quantized), new Dictionary<string, (float[], long[])> { ["input"] = (images.data<float>().ToArray(), images.shape) },
+            GraphOptimizationLevel.ORT_ENABLE_EXTENDED)["output"].Data;
+        AssertClose(expected, actual, 0.5);
+    }
+
+    private static int CountQLinearConv(OnnxModel model) =>
+        OnnxRuntimeHarness.OptimizedOpTypes(OnnxModelWriter.ToBytes(model), GraphOptimizationLevel.ORT_ENABLE_EXTENDED).Count(o => o.EndsWith("QLinearConv", StringComparison.Ordinal));
+
+    [Fact]
     public void Four_bit_codes_spread_over_the_int8_container_on_a_sixteenth_of_the_scale()
     {
         using var scope = NewDisposeScope();
