@@ -43,11 +43,24 @@ internal sealed class GraphBuilder
         AddNode(opType, hint, inputs, attributes, "").Outputs[0];
 
     /// <summary>Adds a node and returns it (for a domain or later edits).</summary>
-    public PendingNode AddNode(string opType, string hint, IReadOnlyList<string> inputs, OnnxAttribute[] attributes, string domain)
+    public PendingNode AddNode(string opType, string hint, IReadOnlyList<string> inputs, OnnxAttribute[] attributes, string domain) =>
+        AddNamed(opType, Unique(hint), inputs, attributes, domain);
+
+    /// <summary>Adds a node whose output is <paramref name="output"/>, a name <see cref="Reserve"/>d for it.</summary>
+    public PendingNode AddNamed(string opType, string output, IReadOnlyList<string> inputs, OnnxAttribute[] attributes, string domain)
     {
-        var node = new PendingNode(opType, Unique($"{hint}/{opType}"), [.. inputs], [Unique(hint)], attributes, domain);
+        var node = new PendingNode(opType, Unique($"{output}/{opType}"), [.. inputs], [output], attributes, domain);
         _nodes.Add(node);
         return node;
+    }
+
+    /// <summary>Keeps <paramref name="name"/> (the graph's input or output) from being given to any other value.</summary>
+    public void Reserve(string name)
+    {
+        if (!_names.Add(name))
+        {
+            throw new ArgumentException($"The name '{name}' is taken.", nameof(name));
+        }
     }
 
     /// <summary>

@@ -50,13 +50,15 @@ public static class OnnxExport
             using var scope = NewDisposeScope();
             Tensor sample = options.SampleInput?.alias() ?? SeededSample(options.InputShape!, model);
             var context = new OnnxExportContext(options, options.Emitters ?? OnnxEmitterRegistry.CreateDefault());
+            context.Graph.Reserve(options.InputName);
+            context.Graph.Reserve(options.OutputName);
             OnnxValue output = context.EmitRoot(model, new OnnxValue(options.InputName, sample));
             if (options.QuantizeConvolutionOutputs)
             {
                 OutputQuantization.Apply(context);
             }
 
-            context.Graph.Add("Identity", options.OutputName, [output.Name]);
+            context.Graph.AddNamed("Identity", options.OutputName, [output.Name], [], "");
             OnnxGraph graph = context.Graph.Build(
                 model.GetType().Name,
                 Describe(options.InputName, sample, options.DynamicBatch),
@@ -86,6 +88,11 @@ public static class OnnxExport
         {
             throw new OnnxExportException(
                 "", "The export needs OnnxExportOptions.SampleInput or an InputShape of positive sizes, batch first (for example [1, 3, 224, 224]).");
+        }
+
+        if (options.InputName == options.OutputName || options.InputName.Length == 0 || options.OutputName.Length == 0)
+        {
+            throw new OnnxExportException("", $"The input and output need two different, non-empty names (input '{options.InputName}', output '{options.OutputName}').");
         }
 
         if (options.Opset < 21)

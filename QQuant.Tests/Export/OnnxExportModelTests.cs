@@ -193,6 +193,24 @@ public class OnnxExportModelTests(ITestOutputHelper output)
         OnnxRuntimeHarness.OptimizedOpTypes(OnnxModelWriter.ToBytes(model), GraphOptimizationLevel.ORT_ENABLE_EXTENDED).Count(o => o.EndsWith("QLinearConv", StringComparison.Ordinal));
 
     [Fact]
+    public void Modules_named_like_the_graphs_input_or_output_do_not_take_their_names()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        var model = nn.Sequential(("input", nn.Linear(4, 6)), ("output", nn.Linear(6, 2)));
+        Tensor x = randn(3, 4);
+
+        (OnnxModel onnx, _) = model.ToOnnx(new OnnxExportOptions { SampleInput = x });
+        float[] actual = OnnxRuntimeHarness.Run(
+            OnnxModelWriter.ToBytes(onnx), new Dictionary<string, (float[], long[])> { ["input"] = (x.data<float>().ToArray(), x.shape) },
+            GraphOptimizationLevel.ORT_DISABLE_ALL)["output"].Data;
+
+        Assert.Equal("output", Assert.Single(onnx.Graph.Outputs).Name);
+        Assert.Single(onnx.Graph.Nodes, n => n.Outputs.Contains("output"));
+        AssertClose(model.call(x).data<float>().ToArray(), actual, 1e-5);
+    }
+
+    [Fact]
     public void Four_bit_codes_spread_over_the_int8_container_on_a_sixteenth_of_the_scale()
     {
         using var scope = NewDisposeScope();
