@@ -43,7 +43,14 @@ public sealed class ContainerTests
     [Fact]
     public void ModuleListEntriesAreRewritten()
     {
-        var model = new ListNet<nn.Module<Tensor, Tensor>>(nn.Conv2d(2, 2, 1), nn.ReLU(), nn.Conv2d(2, 2, 1));
+        Conv2d head = nn.Conv2d(2, 2, 1);
+        using (torch.no_grad())
+        {
+            // A positive bias keeps the ReLU from zeroing everything, which would make both outputs the last bias.
+            head.bias!.fill_(2.0);
+        }
+
+        var model = new ListNet<nn.Module<Tensor, Tensor>>(head, nn.ReLU(), nn.Conv2d(2, 2, 1));
         using Tensor x = torch.randn(1, 2, 3, 3);
         using Tensor before = model.call(x);
 
