@@ -22,7 +22,7 @@ public static class OnnxExport
     /// <exception cref="OnnxExportException">A module without emitter, a grid with no integer form, bad options, or a path that cannot be written.</exception>
     public static OnnxExportReport ExportOnnx(this nn.Module<Tensor, Tensor> model, string path, OnnxExportOptions options)
     {
-        (OnnxModel onnx, OnnxExportReport built) = model.ToOnnx(options);
+        (OnnxModel onnx, IReadOnlyList<OnnxLayerExport> layers) = Build(model, options);
         byte[] bytes = OnnxModelWriter.ToBytes(onnx);
         try
         {
@@ -33,12 +33,19 @@ public static class OnnxExport
             throw new OnnxExportException(path, $"Cannot write the ONNX model to '{path}': {e.Message}");
         }
 
-        return new OnnxExportReport(path, bytes.Length, built.Opset, built.Format, built.Nodes, built.Layers);
+        return new OnnxExportReport(path, bytes.Length, options.Opset, options.Format, onnx.Graph.Nodes.Count, layers);
     }
 
     /// <summary>Builds the ONNX model of <paramref name="model"/> in memory, with the report (whose path is null).</summary>
     /// <exception cref="OnnxExportException">A module without emitter, a grid with no integer form, or bad options.</exception>
     public static (OnnxModel Model, OnnxExportReport Report) ToOnnx(this nn.Module<Tensor, Tensor> model, OnnxExportOptions options)
+    {
+        (OnnxModel onnx, IReadOnlyList<OnnxLayerExport> layers) = Build(model, options);
+        int bytes = OnnxModelWriter.ToBytes(onnx).Length;
+        return (onnx, new OnnxExportReport(null, bytes, options.Opset, options.Format, onnx.Graph.Nodes.Count, layers));
+    }
+
+    private static (OnnxModel Model, IReadOnlyList<OnnxLayerExport> Layers) Build(nn.Module<Tensor, Tensor> model, OnnxExportOptions options)
     {
         Validate(options);
         List<(nn.Module Module, bool Training)> modes =
@@ -70,8 +77,7 @@ public static class OnnxExport
                 onnx.MetadataProps.Add(new(key, value));
             }
 
-            int bytes = OnnxModelWriter.ToBytes(onnx).Length;
-            return (onnx, new OnnxExportReport(null, bytes, options.Opset, options.Format, graph.Nodes.Count, context.Layers));
+            return (onnx, context.Layers);
         }
         finally
         {

@@ -26,7 +26,7 @@ public class TrainTestInferCommandTests
     }
 
     /// <summary>A tiny CifarResNet-8 (8 base channels) over the shipped dataset base, pointed at the shipped subset.</summary>
-    private static string WriteConfig(TemporaryFolder folder, string name, string? quantTransformer = null)
+    internal static string WriteConfig(TemporaryFolder folder, string name, string? quantTransformer = null)
     {
         string dataset = Path.Combine(Configs, "_base_", "datasets", "fashion_mnist_bs128.json").Replace("\\", "/", StringComparison.Ordinal);
         string runtime = Path.Combine(Configs, "_base_", "default_runtime.json").Replace("\\", "/", StringComparison.Ordinal);

@@ -12,8 +12,6 @@ namespace QQuant.Tests.Export;
 /// <summary>A tiny float and LSQ 4w4f CifarResNet-8 trained once from the command line on the shipped subset.</summary>
 public sealed class TrainedCheckpoints : IDisposable
 {
-    private static readonly string Configs = Path.Combine(AppContext.BaseDirectory, "configs");
-    private static readonly string Subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
 
     public TrainedCheckpoints()
     {
@@ -61,33 +59,8 @@ public sealed class TrainedCheckpoints : IDisposable
 
     public string[] Images { get; }
 
-    private string WriteConfig(string name, string? quantTransformer)
-    {
-        string dataset = Path.Combine(Configs, "_base_", "datasets", "fashion_mnist_bs128.json").Replace("\\", "/", StringComparison.Ordinal);
-        string runtime = Path.Combine(Configs, "_base_", "default_runtime.json").Replace("\\", "/", StringComparison.Ordinal);
-        string subset = Subset.Replace("\\", "/", StringComparison.Ordinal);
-        string json = $$"""
-            {
-              "_base_": [ "{{dataset}}", "{{runtime}}" ],
-              "model": {
-                "type": "ImageClassifier",
-                "backbone": { "type": "CifarResNet", "depth": 8, "inChannels": 1, "baseChannels": 8 },
-                "neck": { "type": "GlobalAveragePooling" },
-                "head": { "type": "LinearClsHead", "numClasses": 10, "inChannels": 32, "topk": [ 1, 5 ] }
-              },
-              "data": {
-                "samplesPerGpu": 250,
-                "train": { "dataPrefix": "{{subset}}" }, "val": { "dataPrefix": "{{subset}}" }, "test": { "dataPrefix": "{{subset}}" }
-              },
-              "optimizer": { "type": "SGD", "lr": 0.1, "momentum": 0.9, "weightDecay": 0.0005 },
-              "lrConfig": { "policy": "CosineAnnealing", "minLr": 0 },
-              "totalEpochs": 1,
-              "logConfig": { "interval": 5 }
-              {{(quantTransformer is null ? "" : $", \"quantTransformer\": {quantTransformer}")}}
-            }
-            """;
-        return Folder.Write(name, System.Text.Encoding.UTF8.GetBytes(json));
-    }
+    private string WriteConfig(string name, string? quantTransformer) =>
+        QQuant.Tests.Cli.TrainTestInferCommandTests.WriteConfig(Folder, name, quantTransformer);
 
     public void Dispose() => Folder.Dispose();
 }
