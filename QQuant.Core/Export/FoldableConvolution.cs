@@ -10,4 +10,6 @@ namespace QQuant.Export;
 /// <param name="Bias">The float bias initializer (zeros when the layer has none).</param>
 /// <param name="Codes">The weight's integer codes initializer (output channels first).</param>
 /// <param name="Sample">The output on the export's sample input (after any BatchNorm folded into it).</param>
-internal sealed record FoldableConvolution(string Path, string Output, string Scales, string Bias, string Codes, TorchSharp.torch.Tensor Sample);
+/// <param name="Norm">The path of the BatchNorm folded into it, or null.</param>
+internal sealed record FoldableConvolution(
+    string Path, string Output, string Scales, string Bias, string Codes, TorchSharp.torch.Tensor Sample, string? Norm = null);

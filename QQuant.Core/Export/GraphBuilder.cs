@@ -82,6 +82,20 @@ internal sealed class GraphBuilder
         _nodes.InsertRange(_nodes.FindIndex(n => n.Outputs.Contains(value)) + 1, insert);
     }
 
+    /// <summary>Moves <paramref name="node"/> (just added) to right before <paramref name="anchor"/>, which will read its output.</summary>
+    public void MoveBefore(PendingNode node, PendingNode anchor)
+    {
+        _nodes.Remove(node);
+        _nodes.Insert(_nodes.IndexOf(anchor), node);
+    }
+
+    /// <summary>Removes the initializer called <paramref name="name"/>, which no node reads any longer.</summary>
+    public void RemoveInitializer(string name)
+    {
+        _initializers.RemoveAll(t => t.Name == name);
+        _initializerByName.Remove(name);
+    }
+
     /// <summary>The nodes that read <paramref name="value"/>.</summary>
     public IEnumerable<PendingNode> Readers(string value) => _nodes.Where(n => n.Inputs.Contains(value));
 

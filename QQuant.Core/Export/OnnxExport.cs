@@ -22,7 +22,7 @@ public static class OnnxExport
     /// <exception cref="OnnxExportException">A module without emitter, a grid with no integer form, bad options, or a path that cannot be written.</exception>
     public static OnnxExportReport ExportOnnx(this nn.Module<Tensor, Tensor> model, string path, OnnxExportOptions options)
     {
-        (OnnxModel onnx, IReadOnlyList<OnnxLayerExport> layers) = Build(model, options);
+        (OnnxModel onnx, OnnxExportContext context) = Build(model, options);
         byte[] bytes = OnnxModelWriter.ToBytes(onnx);
         try
         {
@@ -33,19 +33,23 @@ public static class OnnxExport
             throw new OnnxExportException(path, $"Cannot write the ONNX model to '{path}': {e.Message}");
         }
 
-        return new OnnxExportReport(path, bytes.Length, options.Opset, options.Format, onnx.Graph.Nodes.Count, layers);
+        return new OnnxExportReport(path, bytes.Length, options.Opset, options.Format, onnx.Graph.Nodes.Count, context.Layers);
     }
 
     /// <summary>Builds the ONNX model of <paramref name="model"/> in memory, with the report (whose path is null).</summary>
     /// <exception cref="OnnxExportException">A module without emitter, a grid with no integer form, or bad options.</exception>
     public static (OnnxModel Model, OnnxExportReport Report) ToOnnx(this nn.Module<Tensor, Tensor> model, OnnxExportOptions options)
     {
-        (OnnxModel onnx, IReadOnlyList<OnnxLayerExport> layers) = Build(model, options);
+        (OnnxModel onnx, OnnxExportContext context) = Build(model, options);
         int bytes = OnnxModelWriter.ToBytes(onnx).Length;
-        return (onnx, new OnnxExportReport(null, bytes, options.Opset, options.Format, onnx.Graph.Nodes.Count, layers));
+        return (onnx, new OnnxExportReport(null, bytes, options.Opset, options.Format, onnx.Graph.Nodes.Count, context.Layers));
     }
 
-    private static (OnnxModel Model, IReadOnlyList<OnnxLayerExport> Layers) Build(nn.Module<Tensor, Tensor> model, OnnxExportOptions options)
+    /// <summary>The convolutions whose bias an export of <paramref name="model"/> with <paramref name="options"/> writes as int32 codes.</summary>
+    internal static IReadOnlyList<IntegerBiasLayer> IntegerBiases(nn.Module<Tensor, Tensor> model, OnnxExportOptions options) =>
+        Build(model, options).Context.IntegerBiases;
+
+    private static (OnnxModel Model, OnnxExportContext Context) Build(nn.Module<Tensor, Tensor> model, OnnxExportOptions options)
     {
         Validate(options);
         List<(nn.Module Module, bool Training)> modes =
@@ -65,6 +69,8 @@ public static class OnnxExport
                 OutputQuantization.Apply(context);
             }
 
+            IntegerBias.Apply(context);
+
             context.Graph.AddNamed("Identity", options.OutputName, [output.Name], [], "");
             OnnxGraph graph = context.Graph.Build(
                 model.GetType().Name,
@@ -77,7 +83,7 @@ public static class OnnxExport
                 onnx.MetadataProps.Add(new(key, value));
             }
 
-            return (onnx, context.Layers);
+            return (onnx, context);
         }
         finally
         {

@@ -88,10 +88,15 @@ public sealed class OnnxExportContext
         }
 
         QuantGrid grid = GridOf(quantizer, weight: null, Path + ".input_quantizer");
-        approximation = grid.Approximation;
         Tensor sample = quantizer.call(input.Sample);
-        string name = QdqEmission.Activation(this, grid, input.Name, out description);
-        return new OnnxValue(name, sample);
+        if (grid.Offset is { } exact && !Options.RoundZeroPoints)
+        {
+            approximation = exact.Approximation;
+            return new OnnxValue(QdqEmission.OffsetActivation(this, grid.Scales[0], exact, input.Name, out description), sample);
+        }
+
+        approximation = grid.Approximation;
+        return new OnnxValue(QdqEmission.Activation(this, grid, input.Name, out description), sample);
     }
 
     /// <summary>Adds a row to the export report.</summary>
@@ -124,8 +129,12 @@ public sealed class OnnxExportContext
     internal FoldableConvolution? Foldable(string value) =>
         _foldable.TryGetValue(value, out FoldableConvolution? found) && !Graph.Readers(value).Any() ? found : null;
 
-    /// <summary>Records the value a folded BatchNorm gave the convolution's output.</summary>
-    internal void Folded(FoldableConvolution convolution, Tensor sample) => _foldable[convolution.Output] = convolution with { Sample = sample };
+    /// <summary>Records that the BatchNorm being emitted folded into <paramref name="convolution"/>, and the value it gave its output.</summary>
+    internal void Folded(FoldableConvolution convolution, Tensor sample) =>
+        _foldable[convolution.Output] = convolution with { Sample = sample, Norm = Path };
+
+    /// <summary>The convolutions whose bias was written as int32 codes, in emission order.</summary>
+    internal List<IntegerBiasLayer> IntegerBiases { get; } = [];
 
     /// <summary>Every quantized convolution with integer weights, by output value, with its output on the sample input.</summary>
     internal IEnumerable<FoldableConvolution> Convolutions => _foldable.Values;

@@ -37,6 +37,14 @@ public sealed record OnnxExportOptions
     /// </summary>
     public bool QuantizeConvolutionOutputs { get; init; }
 
+    /// <summary>
+    /// False (the default): an activation grid whose offset is not a whole number of steps (LSQ+'s learned offset,
+    /// DSQ's lower bound, signed DoReFa) is written exactly, <c>Sub → Q → (Clip) → DQ → Add</c>, which ONNX Runtime
+    /// runs in float. True: the offset is rounded to an integer zero point, so the layer can run with integer kernels,
+    /// and the report gives the shift in steps.
+    /// </summary>
+    public bool RoundZeroPoints { get; init; }
+
     /// <summary>The graph's input name; <c>input</c> by default.</summary>
     public string InputName { get; init; } = "input";
 

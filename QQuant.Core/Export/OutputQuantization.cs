@@ -32,8 +32,8 @@ internal static class OutputQuantization
         }
     }
 
-    // Directly, or through one Relu, only into QuantizeLinear: ONNX Runtime fuses it already.
-    private static bool ReachesQuantizer(GraphBuilder graph, string value)
+    /// <summary>True when <paramref name="value"/> flows directly, or through one Relu, only into QuantizeLinear: ONNX Runtime fuses its convolution.</summary>
+    internal static bool ReachesQuantizer(GraphBuilder graph, string value)
     {
         List<GraphBuilder.PendingNode> readers = [.. graph.Readers(value)];
         return readers.Count > 0

@@ -27,6 +27,19 @@ internal static class QdqEmission
     }
 
     /// <summary>
+    /// <c>Sub → Q → (Clip) → DQ → Add</c> of activation <paramref name="x"/> on a grid offset by a fractional number of
+    /// steps: the float32 operations training computes, so exact, but ONNX Runtime runs the layer after it in float.
+    /// </summary>
+    public static string OffsetActivation(OnnxExportContext context, float scale, GridOffset offset, string x, out string description)
+    {
+        string value = context.Floats("input_offset", [offset.Value], []);
+        string shifted = context.Graph.Add("Sub", $"{context.Path}.input_shift", [x, value]);
+        string dequantized = Activation(context, new QuantGrid([scale], 0, offset.Range), shifted, out string grid);
+        description = $"{grid} on x - {Format(offset.Value)} (exact offset, float kernels)";
+        return context.Graph.Add("Add", $"{context.Path}.input_unshift", [dequantized, value]);
+    }
+
+    /// <summary>
     /// <c>DQ(codes, scales[C], axis 0)</c> of a weight of shape <paramref name="dims"/>: always per output channel (a
     /// per-tensor scale is repeated), so a following BatchNorm can fold into the scales. Returns the names of the
     /// dequantized weight, of the scale initializer and of the codes initializer.

@@ -73,7 +73,7 @@ public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuant
             return GridExport.Uniform(step, new IntegerRange(0, levels), weight, Division);
         }
 
-        return GridExport.Shifted(2f / levels, -levels / 2.0, new IntegerRange(0, levels), Division)
+        return GridExport.Shifted(2f / levels, -levels / 2.0, -1f, new IntegerRange(0, levels), Division)
                ?? Refuse(out reason, $"the signed {Bits}-bit DoReFa grid does not fit an 8-bit container");
     }
 

@@ -104,7 +104,7 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExport
         float step = GridExport.Floats(delta)[0], lower = GridExport.Floats(_lower)[0];
         double offset = lower / (double)step;
         const string Rounding = "DSQ sends exact midpoints up where ONNX rounds half to even";
-        QuantGrid? grid = GridExport.Shifted(step, offset, new IntegerRange(0, intervals), Rounding);
+        QuantGrid? grid = GridExport.Shifted(step, offset, lower, new IntegerRange(0, intervals), Rounding);
         reason = grid is null ? "DSQ's levels and zero point do not fit an 8-bit container" : null;
         if (grid is null || weight is null)
         {

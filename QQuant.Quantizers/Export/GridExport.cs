@@ -29,11 +29,19 @@ internal static class GridExport
     /// <summary>
     /// The grid of values <c>(c + b) · s</c> for codes <c>c</c> in <paramref name="codes"/> and an offset of
     /// <paramref name="offsetSteps"/> = b steps (LSQ+'s <c>β/s</c>, DSQ's <c>l/δ</c>): ONNX's zero point must be an
-    /// integer, so b is rounded (said in <see cref="QuantGrid.Approximation"/> when it was not one) and the zero point
-    /// and the levels are placed in an 8-bit container that holds both.
+    /// integer, so b is rounded (said in <see cref="QuantGrid.Approximation"/> when it was not one, with the exact form
+    /// around <paramref name="offset"/> as <see cref="QuantGrid.Offset"/>) and
+    /// the zero point and the levels are placed in an 8-bit container that holds both.
     /// </summary>
+    /// <param name="scale">The step.</param>
+    /// <param name="offsetSteps">The offset b in steps.</param>
+    /// <param name="offset">The same offset in the input's units, as the float32 training adds.</param>
+    /// <param name="codes">The integer levels before the offset.</param>
+    /// <param name="approximation">What both forms compute differently from training, or null.</param>
+    /// <param name="zeroPointApproximation">What only the zero-point form computes differently, or null.</param>
     /// <returns>The grid, or null when no 8-bit container holds the levels and the zero point.</returns>
-    public static QuantGrid? Shifted(float scale, double offsetSteps, IntegerRange codes, string? approximation)
+    public static QuantGrid? Shifted(
+        float scale, double offsetSteps, float offset, IntegerRange codes, string? approximation, string? zeroPointApproximation = null)
     {
         long b = (long)Math.Round(offsetSteps, MidpointRounding.ToEven);
         double shift = offsetSteps - b;
@@ -44,10 +52,13 @@ internal static class GridExport
             if (low <= high)
             {
                 long z = Math.Clamp(-b, low, high);
-                string? note = shift == 0 ? approximation
+                string? both = approximation;
+                string? zeroPointForm = zeroPointApproximation is null ? both : both is null ? zeroPointApproximation : $"{zeroPointApproximation}; {both}";
+                string? note = shift == 0 ? zeroPointForm
                     : $"the offset of {offsetSteps:G6} steps is rounded to the integer zero point's {b}, so the grid moves by {shift:+0.###;-0.###} steps"
-                      + (approximation is null ? "" : $"; {approximation}");
-                return new QuantGrid([scale], (int)z, new IntegerRange((int)(codes.Min + b + z), (int)(codes.Max + b + z)), null, note);
+                      + (zeroPointForm is null ? "" : $"; {zeroPointForm}");
+                GridOffset? exact = shift == 0 ? null : new GridOffset(offset, codes, both);
+                return new QuantGrid([scale], (int)z, new IntegerRange((int)(codes.Min + b + z), (int)(codes.Max + b + z)), null, note, exact);
             }
         }
 

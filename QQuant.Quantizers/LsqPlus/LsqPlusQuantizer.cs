@@ -136,8 +136,8 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer, IEx
             reason = null;
             using Tensor positive = QuantizerMath.Positive(_step.detach());
             float s = GridExport.Floats(positive)[0], beta = GridExport.Floats(_offset)[0];
-            return GridExport.Shifted(s, beta / (double)s, IntegerRange.Of(Bits, IsSigned),
-                       "ONNX computes round(x/s) + zero point where training computes round((x - offset)/s)")
+            return GridExport.Shifted(s, beta / (double)s, beta, IntegerRange.Of(Bits, IsSigned), approximation: null,
+                       zeroPointApproximation: "ONNX computes round(x/s) + zero point where training computes round((x - offset)/s)")
                    ?? Refuse(out reason, "LSQ+'s levels and zero point do not fit an 8-bit container");
         }
 

@@ -8,9 +8,9 @@ using static TorchSharp.torch;
 namespace QQuant.Samples.Commands;
 
 /// <summary>
-/// <c>qquant export &lt;config&gt; &lt;checkpoint&gt; [--out model.onnx] [--opset N] [--format qcdq|qdq]</c>: writes
-/// the (quantized) classifier as an ONNX QDQ model with its class names and test pipeline in the metadata, and
-/// prints the export report.
+/// <c>qquant export &lt;config&gt; &lt;checkpoint&gt; [--out model.onnx] [--opset N] [--format qcdq|qdq] [--verify]
+/// [--aligned-checkpoint path]</c>: writes the (quantized) classifier as an ONNX QDQ model with its class names and
+/// test pipeline in the metadata, and prints the export report.
 /// </summary>
 internal static class ExportCommand
 {
@@ -27,12 +27,23 @@ internal static class ExportCommand
         {
             Description = "Give quantized convolutions that feed a residual addition an 8-bit output, calibrated on 64 test images, so ONNX Runtime runs them as integer kernels too (training kept those outputs float).",
         };
-        var verify = new Option<bool>("--verify") { Description = "Then run the config's test split through the library and through ONNX Runtime and print how often their top-1 agree." };
+        var roundZeroPoints = new Option<bool>("--round-zero-points")
+        {
+            Description = "Round fractional activation offsets (LSQ+, DSQ, signed DoReFa) to integer zero points, so those layers can run as integer kernels; by default they are written exactly and run in float.",
+        };
+        var verify = new Option<bool>("--verify")
+        {
+            Description = "Then run the config's test split through the library (as trained, and with its biases on the export's int32 grid) and through ONNX Runtime, and print how often their top-1 agree.",
+        };
+        var alignedCheckpoint = new Option<FileInfo?>("--aligned-checkpoint")
+        {
+            Description = "Also write the checkpoint with each integer convolution's bias moved onto the int32 grid the ONNX model adds (at most half a code), so the library evaluates what ONNX Runtime computes.",
+        };
         var options = ConfigOptions.Create();
         var verbose = CliErrors.VerboseOption();
         var command = new Command("export", "Export a trained (quantized) classifier to ONNX (QDQ) for ONNX Runtime.")
         {
-            config, checkpoint, outFile, opset, format, strict, inputShape, quantizeOutputs, verify, options, verbose,
+            config, checkpoint, outFile, opset, format, strict, inputShape, quantizeOutputs, roundZeroPoints, verify, alignedCheckpoint, options, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -54,6 +65,7 @@ internal static class ExportCommand
                 InputShape = shape,
                 SampleInput = shape is null ? TestImages(services.GetRequiredService<ClassifierTrainer>(), document, parsed.GetValue(quantizeOutputs) ? 64 : 1) : null,
                 QuantizeConvolutionOutputs = parsed.GetValue(quantizeOutputs),
+                RoundZeroPoints = parsed.GetValue(roundZeroPoints),
                 Opset = parsed.GetValue(opset),
                 Format = quantFormat,
                 Strict = parsed.GetValue(strict),
@@ -62,9 +74,30 @@ internal static class ExportCommand
             };
             OnnxExportReport report = inference.Model.ExportOnnx(target, exportOptions);
             output.WriteLine(report.ToString());
-            if (parsed.GetValue(verify))
+            ClassifierTrainer trainer = services.GetRequiredService<ClassifierTrainer>();
+            bool verifying = parsed.GetValue(verify);
+            string? aligned = parsed.GetValue(alignedCheckpoint)?.FullName;
+            if (verifying)
             {
-                Verify(output, services.GetRequiredService<ClassifierTrainer>(), document, inference.Model, target);
+                Verify(output, "as trained", trainer, document, inference.Model, target);
+            }
+
+            if (verifying || aligned is not null)
+            {
+                IReadOnlyList<AlignedBias> moved = inference.Model.AlignBiasesToIntegerGrid(exportOptions);
+                output.WriteLine(FormattableString.Invariant(
+                    $"aligned the biases of {moved.Count} convolutions to the int32 grid (largest move {moved.Select(m => m.LargestMoveInCodes).DefaultIfEmpty(0).Max():F3} codes)"));
+                if (verifying)
+                {
+                    Verify(output, "biases aligned", trainer, document, inference.Model, target);
+                }
+
+                if (aligned is not null)
+                {
+                    using Checkpoint original = Checkpoint.Load(checkpointPath);
+                    Checkpoint.Save(aligned, inference.Model, optimizer: null, original.Meta with { Time = null });
+                    output.WriteLine($"aligned checkpoint -> {aligned}");
+                }
             }
 
             return 0;
@@ -81,13 +114,13 @@ internal static class ExportCommand
             : throw new QQuantException($"--input-shape: '{text}' is not N,C,H,W with positive sizes (for example 1,1,32,32).");
     }
 
-    private static void Verify(TextWriter output, ClassifierTrainer trainer, ConfigDocument config, ImageClassifier model, string onnxPath)
+    private static void Verify(TextWriter output, string what, ClassifierTrainer trainer, ConfigDocument config, ImageClassifier model, string onnxPath)
     {
         ImageDataset test = trainer.BuildDataset(config, trainer.BindData(config, trainer.Bind(config)).Test, "data:test");
         using var onnx = OnnxClassifier.Load(onnxPath);
         OnnxAgreement agreement = OnnxAgreement.Measure(model, onnx, new DataLoader(test, new DataLoaderOptions { BatchSize = 250 }));
         output.WriteLine(FormattableString.Invariant(
-            $"verify: {agreement.Samples} test images, top-1 agrees on {100 * agreement.Agreement:F2} %; top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime; largest logit difference {agreement.MaxLogitDifference:G4}"));
+            $"verify ({what}): {agreement.Samples} test images, top-1 agrees on {100 * agreement.Agreement:F2} %; top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime; largest logit difference {agreement.MaxLogitDifference:G4}"));
     }
 
     private static Tensor TestImages(ClassifierTrainer trainer, ConfigDocument config, int count)

@@ -17,27 +17,29 @@ namespace QQuant.Tests.Export;
 /// and every convolution that can run as <c>QLinearConv</c> does.
 /// </summary>
 /// <remarks>
-/// Top-1 agreement is held at what this short training measures (docs/deployment.md): ONNX Runtime rounds each
-/// fused convolution's float bias to int32 units of <c>s_x · s_w</c>, which moves outputs near a rounding boundary
-/// of the next quantizer by one step, and DSQ's zero point is rounded. The weakly trained model here has close
-/// logits, so such steps change more top-1 answers than they do for a model trained to convergence.
+/// The export writes each integer convolution's bias as int32 codes of <c>s_x · s_w</c>, as <c>QLinearConv</c> adds
+/// it; the model is compared after <see cref="BiasAlignment.AlignBiasesToIntegerGrid"/> gave it those biases (as
+/// trained, an output near a rounding boundary of the next quantizer moves a step, and 1–2 % of the answers change:
+/// docs/deployment.md). What remains is float summation order at rounding boundaries.
 /// </remarks>
 [Collection(QQuant.Tests.Training.GlobalTorchRandom.Name)]
 public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel, ITestOutputHelper output) : IClassFixture<OnnxAgreementTests.FloatModel>
 {
     private const string FullData = "/usr/share/datasets/fashion-mnist";
 
-    public static TheoryData<string, double> Methods() => new()
+    // PACT's DoReFa weights collapse at the others' learning rate in this one-epoch fine-tune (20.8 % top-1, logits so
+    // close that any last-bit difference reorders them); a tenth of it keeps a model whose answers are not ties.
+    public static TheoryData<string, string> Methods() => new()
     {
-        { "LSQ 4w4f", 0.98 },
-        { "LSQ 8w8a", 0.99 },
-        { "PACT 4w4f", 0.98 },
-        { "DSQ 4w4f", 0.95 },
+        { "LSQ 4w4f", "optimizer.lr=0.01" },
+        { "LSQ 8w8a", "optimizer.lr=0.01" },
+        { "PACT 4w4f", "optimizer.lr=0.001" },
+        { "DSQ 4w4f", "optimizer.lr=0.01" },
     };
 
     [Theory]
     [MemberData(nameof(Methods))]
-    public void The_exported_model_predicts_what_the_library_predicts_on_the_fashion_mnist_test_set(string method, double minimumAgreement)
+    public void The_exported_model_predicts_what_the_library_predicts_on_the_fashion_mnist_test_set(string method, string learningRate)
     {
         Assert.SkipUnless(File.Exists(Path.Combine(FullData, "t10k-images-idx3-ubyte.gz")), $"dataset-fashion-mnist is not installed ({FullData})");
         QuantPolicy policy = ShippedPolicies.WithEightBitEnds(method switch
@@ -47,7 +49,7 @@ public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel,
             "PACT 4w4f" => b => b.Use<PACTConv>(w: 4, a: 4),
             _ => b => b.Use<DSQConv>(w: 4, a: 4),
         });
-        ConfigDocument config = floatModel.Config(totalEpochs: 1, "optimizer.lr=0.01", "lrConfig.warmup=null", "lrConfig.warmupIters=0");
+        ConfigDocument config = floatModel.Config(totalEpochs: 1, learningRate, "lrConfig.warmup=null", "lrConfig.warmupIters=0");
         TrainingResult qat;
         using (TrainingRun run = floatModel.Trainer.Prepare(
                    config, new TrainingOverrides { WorkDir = Path.Combine(floatModel.Folder, method), LoadFrom = floatModel.Checkpoint, Policy = policy, MaxTrainSamples = 1500, Seed = 0 }, TextWriter.Null))
@@ -66,16 +68,19 @@ public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel,
             ImageDataset test = floatModel.TestSet(config);
             var loader = new DataLoader(test, new DataLoaderOptions { BatchSize = 500 });
             using Batch first = loader.First();
-            (OnnxModel onnx, OnnxExportReport report) = model.ToOnnx(new OnnxExportOptions { SampleInput = first.Images });
+            var options = new OnnxExportOptions { SampleInput = first.Images };
+            (OnnxModel onnx, OnnxExportReport report) = model.ToOnnx(options);
             byte[] bytes = OnnxModelWriter.ToBytes(onnx);
             using var classifier = new OnnxClassifier(bytes);
+            OnnxAgreement asTrained = OnnxAgreement.Measure(model, classifier, loader);
+            IReadOnlyList<AlignedBias> aligned = model.AlignBiasesToIntegerGrid(options);
             OnnxAgreement agreement = OnnxAgreement.Measure(model, classifier, loader);
             OnnxFusion fusion = OnnxFusion.Inspect(bytes);
             output.WriteLine(report.ToString());
-            output.WriteLine($"{method}: {agreement}; {fusion}");
+            output.WriteLine($"{method}: as trained {asTrained}; biases aligned ({aligned.Count} layers, largest move {aligned.Select(a => a.LargestMoveInCodes).DefaultIfEmpty(0).Max():F3} codes) {agreement}; {fusion}");
 
             Assert.Equal(10_000, agreement.Samples);
-            Assert.True(agreement.Agreement >= minimumAgreement, $"top-1 agrees on {agreement.Agreement:P2} of the images");
+            Assert.True(agreement.Agreement >= 0.999, $"top-1 agrees on {agreement.Agreement:P2} of the images");
             Assert.True(Math.Abs(agreement.LibraryTop1 - agreement.OnnxTop1) <= 0.1, $"top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime");
             // CifarResNet-20's 9 first block convolutions feed a quantizer; the others feed an addition (or see the image).
             if (method.StartsWith("DSQ", StringComparison.Ordinal))
