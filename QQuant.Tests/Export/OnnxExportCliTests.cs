@@ -163,6 +163,28 @@ public class OnnxExportCliTests(TrainedCheckpoints trained) : IClassFixture<Trai
     }
 
     [Fact]
+    public void Verify_compares_as_trained_and_aligned_and_the_aligned_checkpoint_differs_only_in_the_folded_biases()
+    {
+        string onnx = Onnx("verified.onnx");
+        string aligned = Path.Combine(trained.Folder.Path, "aligned.ckpt");
+
+        (int code, string output, string error) = Run("export", trained.QatConfig, trained.QatCheckpoint, "--out", onnx, "--verify", "--aligned-checkpoint", aligned);
+
+        Assert.True(code == 0, error);
+        string[] lines = output.Split('\n');
+        Assert.Single(lines, l => l.StartsWith("verify (as trained): ", StringComparison.Ordinal));
+        string after = Assert.Single(lines, l => l.StartsWith("verify (biases aligned): ", StringComparison.Ordinal));
+        Assert.Contains("top-1 agrees on 100.00 %", after, StringComparison.Ordinal);
+        using Checkpoint original = Checkpoint.Load(trained.QatCheckpoint);
+        using Checkpoint moved = Checkpoint.Load(aligned);
+        Assert.Equal(original.ModelState.Keys.Order(), moved.ModelState.Keys.Order());
+        string[] changed = [.. original.ModelState.Keys.Where(k => !original.ModelState[k].eq(moved.ModelState[k]).all().item<bool>())];
+        Assert.NotEmpty(changed);
+        Assert.All(changed, k => Assert.Matches(@"^backbone\.layer\d\.\d\.bn1\.bias$", k));
+        Assert.All(changed, k => Assert.True((original.ModelState[k] - moved.ModelState[k]).abs().max().item<float>() < 0.05, k));
+    }
+
+    [Fact]
     public void Export_errors_are_one_line_and_leave_no_file()
     {
         string missing = Path.Combine(trained.Folder.Path, "missing.ckpt");

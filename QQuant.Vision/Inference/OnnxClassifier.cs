@@ -34,8 +34,13 @@ public sealed class OnnxClassifier : IDisposable
     /// <param name="bytes">A serialised ONNX model with one input (batch first) and one output of logits.</param>
     /// <param name="source">Where the bytes came from, for messages.</param>
     /// <param name="optimization">ONNX Runtime's graph optimisation; EXTENDED (the default) fuses Q/DQ into integer kernels.</param>
+    /// <param name="configure">Further session settings (threads, spinning, execution providers), or null.</param>
     /// <exception cref="OnnxFormatException">The bytes are not an ONNX model, or ONNX Runtime cannot load it.</exception>
-    public OnnxClassifier(byte[] bytes, string source = "the ONNX model", GraphOptimizationLevel optimization = GraphOptimizationLevel.ORT_ENABLE_EXTENDED)
+    public OnnxClassifier(
+        byte[] bytes,
+        string source = "the ONNX model",
+        GraphOptimizationLevel optimization = GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        Action<SessionOptions>? configure = null)
     {
         OnnxModel model;
         try
@@ -49,6 +54,7 @@ public sealed class OnnxClassifier : IDisposable
 
         Metadata = model.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
         using var options = new SessionOptions { GraphOptimizationLevel = optimization };
+        configure?.Invoke(options);
         try
         {
             _session = new InferenceSession(bytes, options);
