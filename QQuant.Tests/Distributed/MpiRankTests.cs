@@ -1,0 +1,104 @@
+using QQuant.Distributed;
+using QQuant.Quantizers;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace QQuant.Tests.Distributed;
+
+/// <summary>
+/// What every rank checks when <see cref="MpiLaunchTests"/> runs this test under <c>mpirun</c>: the collectives, and
+/// gradient averaging over shards against one process's full batch. Outside <c>mpirun</c> it skips.
+/// </summary>
+[Collection(QQuant.Tests.Training.GlobalTorchRandom.Name)]
+public class MpiRankTests
+{
+    public const string Name = "QQuant.Tests.Distributed.MpiRankTests.Under_mpirun_collectives_and_averaged_gradients_agree_with_one_process";
+
+    internal static bool UnderMpirun =>
+        Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null || Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
+
+    [Fact]
+    public void Under_mpirun_collectives_and_averaged_gradients_agree_with_one_process()
+    {
+        Assert.SkipUnless(UnderMpirun, "runs inside mpirun only (MpiLaunchTests starts it)");
+        using MpiProcessGroup group = MpiProcessGroup.Start();
+        int rank = group.Rank, size = group.Size;
+        Assert.True(size >= 2, $"{size} process");
+
+        using (var scope = NewDisposeScope())
+        {
+            Tensor values = full(5, rank + 1f);
+            group.AllReduceSum(values);
+            Assert.All(values.data<float>().ToArray(), v => Assert.Equal(size * (size + 1) / 2f, v));
+
+            // A contiguous slice with a storage offset: only its elements are reduced.
+            Tensor whole = arange(10, float64) * (rank + 1);
+            group.AllReduceSum(whole.narrow(0, 3, 4));
+            double[] expected = [.. Enumerable.Range(0, 10).Select(i => i is >= 3 and < 7 ? i * size * (size + 1) / 2.0 : i * (rank + 1.0))];
+            Assert.Equal(expected, whole.data<double>().ToArray());
+
+            double[] counts = [rank, 1];
+            group.AllReduceSum(counts);
+            Assert.Equal([size * (size - 1) / 2.0, size], counts);
+
+            Tensor fromLast = full(3, (float)rank);
+            group.Broadcast(fromLast, root: size - 1);
+            Assert.All(fromLast.data<float>().ToArray(), v => Assert.Equal(size - 1, v));
+        }
+
+        AveragedGradientsEqualTheFullBatchGradient(group);
+        QuantizerStateIsRankZerosAfterTheBroadcast(group);
+        group.Barrier();
+    }
+
+    // Each rank takes its shard of one batch of 8; the averaged gradients equal one process's gradient of the whole batch.
+    private static void AveragedGradientsEqualTheFullBatchGradient(IProcessGroup group)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(21);
+        Tensor x = randn(8, 6);
+        Tensor labels = randint(0, 3, [8]);
+        Sequential Model()
+        {
+            manual_seed(3);
+            return nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3));
+        }
+
+        Sequential reference = Model();
+        nn.functional.cross_entropy(reference.call(x), labels).backward();
+
+        Sequential model = Model();
+        using var buckets = new GradientBuckets(model.parameters());
+        int shard = 8 / group.Size;
+        nn.functional.cross_entropy(model.call(x.narrow(0, group.Rank * shard, shard)), labels.narrow(0, group.Rank * shard, shard)).backward();
+        buckets.Average(group);
+
+        foreach ((Parameter expected, Parameter actual) in reference.parameters().Zip(model.parameters()))
+        {
+            float[] e = expected.grad!.data<float>().ToArray(), a = actual.grad!.data<float>().ToArray();
+            double scale = Math.Max(1e-6, e.Max(Math.Abs));
+            Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{p.First} vs {p.Second}"));
+        }
+    }
+
+    // Quantizers initialised on each rank's own data differ; after the broadcast every rank holds rank 0's state.
+    private static void QuantizerStateIsRankZerosAfterTheBroadcast(IProcessGroup group)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        Sequential model = nn.Sequential(("conv", nn.Conv2d(2, 3, 3)));
+        model.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 4));
+        QuantCalibration.Calibrate(model, [randn(2, 2, 6, 6) * (group.Rank + 1)]);
+
+        group.BroadcastState(model);
+
+        foreach ((string name, Tensor state) in model.state_dict())
+        {
+            using Tensor local = state.to(float64).contiguous();
+            using Tensor sum = local.clone();
+            group.AllReduceSum(sum);
+            Assert.True(sum.allclose(local * group.Size, rtol: 1e-12, atol: 0), $"{name} differs between ranks");
+        }
+    }
+}
