@@ -16,6 +16,10 @@ internal static class CliErrors
         {
             return action();
         }
+        catch (QuietFailure)
+        {
+            return 1;
+        }
         catch (Exception e) when (e is QQuantException or ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             error.WriteLine(verbose ? e.ToString() : $"error: {e.Message}");

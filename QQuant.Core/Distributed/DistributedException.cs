@@ -8,4 +8,7 @@ public sealed class DistributedException : QQuantException
         : base(message, inner!)
     {
     }
+
+    /// <summary>True when every process of the group throws it at the same point (after a collective that agreed on the failure).</summary>
+    public bool OnEveryProcess { get; init; }
 }

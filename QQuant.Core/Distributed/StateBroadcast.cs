@@ -33,4 +33,43 @@ public static class StateBroadcast
             tensor.copy_(carrier);
         }
     }
+
+    /// <summary>
+    /// Checks that every process holds the same model state as rank 0 (a weighted checksum of every state tensor,
+    /// compared exactly): data parallelism keeps them identical, so a difference is a bug or a process that diverged.
+    /// </summary>
+    /// <exception cref="DistributedException">The state of some process differs from rank 0's (thrown on every process).</exception>
+    public static void CheckStatesAgree(this IProcessGroup group, nn.Module model, string when)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(model);
+        if (group.Size == 1)
+        {
+            return;
+        }
+
+        double local = 0;
+        int index = 0;
+        using (no_grad())
+        {
+            foreach ((string _, Tensor tensor) in model.state_dict())
+            {
+                using Tensor sum = tensor.to(ScalarType.Float64).sum();
+                local += ++index * sum.item<double>();
+            }
+        }
+
+        using Tensor root = tensor(new[] { local }, ScalarType.Float64);
+        group.Broadcast(root);
+        double[] differing = [root.item<double>().Equals(local) ? 0 : 1];
+        group.AllReduceSum(differing);
+        if (differing[0] > 0)
+        {
+            throw new DistributedException(
+                $"The model state of {differing[0]} of {group.Size} processes differs from rank 0's {when}: data-parallel training keeps them identical.")
+            {
+                OnEveryProcess = true,
+            };
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using QQuant.Distributed;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,6 +22,9 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
     private readonly TrainingLog _log;
     private readonly IEvaluator? _evaluator;
     private readonly HashSet<string> _quantizerParameters;
+    private readonly IProcessGroup _group;
+    private GradientBuckets? _buckets;
+    private bool _stateShared;
     private string? _lastCheckpoint;
 
     /// <summary>Creates the trainer; nothing runs until <see cref="Run"/>.</summary>
@@ -42,6 +46,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         Check(task.IterationsPerEpoch >= 1, "data", "the training data gives no batch per epoch.");
         _quantizerParameters = optimizer.Groups.Where(g => g.Kind == ParameterGroup.Quantizer)
             .SelectMany(g => g.Names).ToHashSet(StringComparer.Ordinal);
+        _group = options.ProcessGroup ?? SingleProcessGroup.Instance;
     }
 
     /// <summary>The number of finished epochs (the next epoch to run, 0-based).</summary>
@@ -80,10 +85,23 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         IReadOnlyList<KeyValuePair<string, double>> metrics = [];
         int perEpoch = _task.IterationsPerEpoch;
         _log.Info($"workflow: [('train', 1)], max: {_options.TotalEpochs} epochs");
+        if (_group.Size > 1)
+        {
+            _log.Info($"data parallel: {_group.Size} processes over {_group.Backend}");
+            _group.BroadcastState(_task.Model);
+            _buckets ??= new GradientBuckets(_optimizer.Parameters);
+            _stateShared = false;
+        }
+
         while (Epoch < stop)
         {
             RunEpoch(Epoch, perEpoch, eta);
             Epoch++;
+            if (_group.Size > 1)
+            {
+                _group.CheckStatesAgree(_task.Model, $"after epoch {Epoch}");
+            }
+
             if (_evaluator is not null && _options.EvaluationInterval > 0 && Epoch % _options.EvaluationInterval == 0)
             {
                 metrics = Evaluate(_evaluator, Epoch);
@@ -133,20 +151,33 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
                 _optimizer.Optimizer.zero_grad();
                 StepOutput output = _task.Forward(batch);
                 double loss = output.Loss.item<float>();
-                if (!double.IsFinite(loss))
+                IReadOnlyList<KeyValuePair<string, double>> values = output.Values;
+                if (_group.Size > 1)
+                {
+                    (loss, values) = Reduce(loss, values, epoch + 1, inner + 1);
+                }
+                else if (!double.IsFinite(loss))
                 {
                     throw Diverged(epoch + 1, inner + 1, loss);
                 }
 
                 output.Loss.backward();
+                _buckets?.Average(_group);
                 if (_options.GradClip is { } clip)
                 {
                     nn.utils.clip_grad_norm_(_optimizer.Parameters, clip.MaxNorm, clip.NormType);
                 }
 
                 _optimizer.Optimizer.step();
+                if (_group.Size > 1 && !_stateShared)
+                {
+                    // Quantizers initialised from each process's own first batch: every process takes rank 0's.
+                    _group.BroadcastState(_task.Model);
+                    _stateShared = true;
+                }
+
                 meter.Add("loss", loss, output.BatchSize);
-                foreach ((string key, double value) in output.Values)
+                foreach ((string key, double value) in values)
                 {
                     meter.Add(key, value, output.BatchSize);
                 }
@@ -185,9 +216,32 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         return metrics;
     }
 
+    // The loss and logged values as means over the processes; a non-finite loss on any of them stops every one.
+    private (double Loss, IReadOnlyList<KeyValuePair<string, double>> Values) Reduce(
+        double loss, IReadOnlyList<KeyValuePair<string, double>> values, int epoch, int inner)
+    {
+        bool finite = double.IsFinite(loss);
+        double[] sums = [finite ? loss : 0, finite ? 0 : 1, .. values.Select(v => v.Value)];
+        _group.AllReduceSum(sums);
+        if (sums[1] > 0)
+        {
+            throw Diverged(epoch, inner, finite ? double.NaN : loss, processes: (int)sums[1]);
+        }
+
+        return (sums[0] / _group.Size, [.. values.Select((v, i) => KeyValuePair.Create(v.Key, sums[i + 2] / _group.Size))]);
+    }
+
     private void SaveCheckpoint(IReadOnlyList<KeyValuePair<string, double>> metrics)
     {
         string path = CheckpointFiles.ForEpoch(_options.WorkDir!, Epoch);
+        if (_group.Rank != 0)
+        {
+            // Rank 0 writes; the others wait until the file is complete.
+            _group.Barrier();
+            _lastCheckpoint = path;
+            return;
+        }
+
         var entries = new Dictionary<string, string>(_options.Meta.Entries);
         foreach ((string key, double value) in metrics)
         {
@@ -205,9 +259,13 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         CheckpointFiles.UpdateLatest(path);
         _lastCheckpoint = path;
         _log.Info($"Saving checkpoint at {Epoch} epochs: {path}");
+        if (_group.Size > 1)
+        {
+            _group.Barrier();
+        }
     }
 
-    private TrainingDivergedException Diverged(int epoch, int inner, double loss)
+    private TrainingDivergedException Diverged(int epoch, int inner, double loss, int processes = 1)
     {
         List<string> quantizers = [];
         int others = 0;
@@ -231,7 +289,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             }
         }
 
-        string lossText = double.IsNaN(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf";
+        string lossText = (double.IsNaN(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf")
+                          + (_group.Size > 1 ? $" on {processes} of {_group.Size} processes" : "");
         string where = $"epoch {epoch}, iteration {inner}/{_task.IterationsPerEpoch} (iteration {Iteration + 1} overall)";
         string parameters = quantizers.Count > 0
             ? $"Non-finite quantizer parameters: {string.Join(", ", quantizers)}."

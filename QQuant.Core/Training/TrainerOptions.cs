@@ -29,4 +29,12 @@ public sealed class TrainerOptions
     /// entries); epoch, iteration and versions are filled in at each save.
     /// </summary>
     public CheckpointMeta Meta { get; set; } = new();
+
+    /// <summary>
+    /// The processes that train together (data parallelism); one process by default. With several, every process
+    /// runs the same trainer on its shard of the data: rank 0's state is broadcast at the start and after the first
+    /// step (when quantizers have initialised), gradients are averaged before clipping, a non-finite loss on any
+    /// process stops all of them, and only rank 0 writes checkpoints.
+    /// </summary>
+    public QQuant.Distributed.IProcessGroup ProcessGroup { get; set; } = QQuant.Distributed.SingleProcessGroup.Instance;
 }

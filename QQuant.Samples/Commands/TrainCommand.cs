@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using QQuant.Distributed;
 using QQuant.Training;
 using QQuant.Vision;
 
@@ -8,7 +9,8 @@ namespace QQuant.Samples.Commands;
 
 /// <summary>
 /// <c>qquant train &lt;config&gt;</c>: the reference's <c>tools/train.py</c>. Resolves the config (<c>_base_</c>,
-/// <c>--options</c>), writes it into the work dir, trains with logs and checkpoints there.
+/// <c>--options</c>), writes it into the work dir, trains with logs and checkpoints there. <c>--launcher mpi</c>
+/// trains data parallel over the processes <c>mpirun</c> started (the reference's <c>tools/dist_train.sh</c>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -22,16 +24,26 @@ internal static class TrainCommand
         var seed = new Option<long?>("--seed") { Description = "The random seed (default: the config's, else 0)." };
         var deterministic = new Option<bool>("--deterministic") { Description = "Use deterministic kernels." };
         var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: the config's)." };
+        var launcher = new Option<string>("--launcher")
+        {
+            Description = "none (this process alone) or mpi (data parallel over the processes mpirun started: mpirun -np 4 --bind-to none qquant train <config> --launcher mpi).",
+            DefaultValueFactory = _ => "none",
+        };
         var options = ConfigOptions.Create();
         var verbose = CliErrors.VerboseOption();
         var command = new Command("train", "Train (or QAT-fine-tune) a classifier from a config.")
         {
-            config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, options, verbose,
+            config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, launcher, options, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
+            using IProcessGroup group = parsed.GetValue(launcher) switch
+            {
+                "none" => SingleProcessGroup.Instance,
+                "mpi" => MpiProcessGroup.Start(),
+                var other => throw new QQuantException($"--launcher: unknown launcher '{other}'; use none or mpi."),
+            };
             using ServiceProvider services = CliServices.Create();
-            ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
             var overrides = new TrainingOverrides
             {
                 WorkDir = parsed.GetValue(workDir),
@@ -41,9 +53,16 @@ internal static class TrainCommand
                 Seed = parsed.GetValue(seed),
                 Deterministic = parsed.GetValue(deterministic) ? true : null,
                 Device = parsed.GetValue(device),
+                ProcessGroup = group,
             };
-            using TrainingRun run = services.GetRequiredService<ClassifierTrainer>().Prepare(document, overrides, output);
-            TrainingResult result = run.Run();
+            using TrainingRun run = DistributedFailure.Prepare(group, () => services.GetRequiredService<ClassifierTrainer>().Prepare(
+                ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options)), overrides, output));
+            TrainingResult result = DistributedFailure.Train(group, error, parsed.GetValue(verbose), run.Run);
+            if (group.Rank != 0)
+            {
+                return 0;
+            }
+
             string metrics = string.Join(", ", result.LastMetrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key}: {m.Value:0.00}")));
             output.WriteLine($"trained {result.Epochs} epochs ({result.Iterations} iterations) in {result.Seconds:0} s"
                              + (metrics.Length > 0 ? $"; {metrics}" : "") + (result.LastCheckpoint is { } c ? $"; checkpoint {c}" : ""));

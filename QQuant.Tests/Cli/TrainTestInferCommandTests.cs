@@ -15,9 +15,9 @@ namespace QQuant.Tests.Cli;
 public class TrainTestInferCommandTests
 {
     private static readonly string Configs = Path.Combine(AppContext.BaseDirectory, "configs");
-    private static readonly string Subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
+    internal static readonly string Subset = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset");
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
+    internal static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

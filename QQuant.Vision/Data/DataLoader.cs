@@ -23,6 +23,8 @@ namespace QQuant.Vision;
 /// </remarks>
 public sealed class DataLoader : IEnumerable<Batch>
 {
+    private readonly int[] _positions;
+
     /// <summary>Creates the loader; nothing is loaded until an epoch is enumerated.</summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public DataLoader(ImageDataset dataset, DataLoaderOptions options)
@@ -37,6 +39,8 @@ public sealed class DataLoader : IEnumerable<Batch>
         Shuffle = options.Shuffle;
         Seed = options.Seed;
         DropLast = options.DropLast;
+        Shard = options.Shard ?? DataShard.Whole;
+        _positions = Shard.Positions(dataset.Count);
         Workers = options.Workers;
         Prefetch = options.Prefetch;
         Device = options.Device ?? CPU;
@@ -57,6 +61,12 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <summary>Whether a last, smaller batch is left out.</summary>
     public bool DropLast { get; }
 
+    /// <summary>The part of each epoch this loader reads.</summary>
+    public DataShard Shard { get; }
+
+    /// <summary>The samples one epoch visits: the dataset's, or its shard's.</summary>
+    public int Samples => _positions.Length;
+
     /// <summary>Background loading threads (0: the consumer's thread loads).</summary>
     public int Workers { get; }
 
@@ -66,15 +76,21 @@ public sealed class DataLoader : IEnumerable<Batch>
     /// <summary>The device of the batch tensors.</summary>
     public Device Device { get; }
 
-    /// <summary>Batches in one epoch: ⌈count / batch⌉, or ⌊count / batch⌋ with <see cref="DropLast"/>.</summary>
-    public int BatchesPerEpoch => DropLast ? Dataset.Count / BatchSize : (Dataset.Count + BatchSize - 1) / BatchSize;
+    /// <summary>Batches in one epoch: ⌈samples / batch⌉, or ⌊samples / batch⌋ with <see cref="DropLast"/>.</summary>
+    public int BatchesPerEpoch => DropLast ? Samples / BatchSize : (Samples + BatchSize - 1) / BatchSize;
 
     /// <summary>
     /// The dataset indices epoch <paramref name="epoch"/> visits: 0, 1, 2, ... or, with <see cref="Shuffle"/>, a
-    /// permutation drawn from (<see cref="Seed"/>, <paramref name="epoch"/>). With <see cref="DropLast"/> the last
-    /// <c>count mod batch</c> of them are not loaded.
+    /// permutation drawn from (<see cref="Seed"/>, <paramref name="epoch"/>), then this loader's
+    /// <see cref="Shard"/> of it. With <see cref="DropLast"/> the last <c>samples mod batch</c> of them are not loaded.
     /// </summary>
     public int[] Order(int epoch)
+    {
+        int[] order = FullOrder(epoch);
+        return Shard.Count == 1 ? order : [.. _positions.Select(p => order[p])];
+    }
+
+    private int[] FullOrder(int epoch)
     {
         int[] order = Enumerable.Range(0, Dataset.Count).ToArray();
         if (Shuffle)

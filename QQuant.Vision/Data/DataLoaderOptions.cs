@@ -31,6 +31,9 @@ public sealed class DataLoaderOptions
     /// <summary>Batches each worker may have ready ahead of the consumer (PyTorch's <c>prefetch_factor</c>). Default 2.</summary>
     public int Prefetch { get; set; } = 2;
 
+    /// <summary>The part of each epoch this process reads when several train together; <see cref="DataShard.Whole"/> by default.</summary>
+    public DataShard Shard { get; set; } = DataShard.Whole;
+
     /// <summary>The device the batch tensors are put on; null means the CPU.</summary>
     public torch.Device? Device { get; set; }
 }

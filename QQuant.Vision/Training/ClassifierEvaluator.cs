@@ -1,3 +1,4 @@
+using QQuant.Distributed;
 using QQuant.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -29,6 +30,12 @@ public sealed class ClassifierEvaluator : IEvaluator
 
     /// <inheritdoc />
     public int Batches => _loader.BatchesPerEpoch;
+
+    /// <summary>
+    /// The processes that evaluate together, each on its shard of the split (a <see cref="DataShard"/> without
+    /// padding): their counts are summed, so the metrics are over the whole split, each sample once.
+    /// </summary>
+    public IProcessGroup Group { get; init; } = SingleProcessGroup.Instance;
 
     /// <summary>Called with each batch's logits (for example to keep predictions), or null.</summary>
     public Action<Tensor>? OnBatch { get; init; }
@@ -73,6 +80,9 @@ public sealed class ClassifierEvaluator : IEvaluator
             }
         }
 
-        return [.. _topK.Select((k, i) => KeyValuePair.Create($"accuracy_top-{k}", count == 0 ? 0 : 100.0 * correct[i] / count))];
+        double[] sums = [.. correct.Select(c => (double)c), count];
+        Group.AllReduceSum(sums);
+        double total = sums[^1];
+        return [.. _topK.Select((k, i) => KeyValuePair.Create($"accuracy_top-{k}", total == 0 ? 0 : 100.0 * sums[i] / total))];
     }
 }

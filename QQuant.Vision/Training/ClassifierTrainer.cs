@@ -1,3 +1,4 @@
+using QQuant.Distributed;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
 using QQuant.Training;
@@ -53,10 +54,21 @@ public sealed class ClassifierTrainer
         string? resumeFrom = overrides.ResumeFrom ?? settings.ResumeFrom;
         string? loadFrom = overrides.LoadFrom ?? settings.LoadFrom;
         DataConfig data = BindData(config, settings);
+        IProcessGroup group = overrides.ProcessGroup ?? SingleProcessGroup.Instance;
 
-        Directory.CreateDirectory(workDir);
-        config.Save(Path.Combine(workDir, Path.GetFileName(config.Path)));
-        var log = new TrainingLog(console, workDir, DateTimeOffset.Now) { Interactive = !Console.IsOutputRedirected && console == Console.Out };
+        // Rank 0 writes the work directory and the log; the other processes train silently.
+        TrainingLog log;
+        if (group.Rank == 0)
+        {
+            Directory.CreateDirectory(workDir);
+            config.Save(Path.Combine(workDir, Path.GetFileName(config.Path)));
+            log = new TrainingLog(console, workDir, DateTimeOffset.Now) { Interactive = !Console.IsOutputRedirected && console == Console.Out };
+        }
+        else
+        {
+            log = new TrainingLog(TextWriter.Null, null, DateTimeOffset.Now);
+        }
+
         var disposables = new List<IDisposable> { log };
         try
         {
@@ -101,10 +113,14 @@ public sealed class ClassifierTrainer
             var loader = new DataLoader(train, new DataLoaderOptions
             {
                 BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Shuffle = true, Seed = seed, Device = device,
+                Shard = new DataShard(group.Rank, group.Size, Pad: true),
             });
             IEvaluator? evaluator = val is null ? null : new ClassifierEvaluator(
-                new DataLoader(val, new DataLoaderOptions { BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device }),
-                settings.Evaluation.Topk);
+                new DataLoader(val, new DataLoaderOptions
+                {
+                    BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device, Shard = new DataShard(group.Rank, group.Size, Pad: false),
+                }),
+                settings.Evaluation.Topk) { Group = group };
             var schedule = new LrSchedule(settings.LrConfig, settings.Optimizer.Lr, settings.TotalEpochs, loader.BatchesPerEpoch);
             var options = new TrainerOptions
             {
@@ -115,6 +131,7 @@ public sealed class ClassifierTrainer
                 GradClip = settings.OptimizerConfig.GradClip,
                 WorkDir = workDir,
                 Seed = seed,
+                ProcessGroup = group,
                 Meta = new CheckpointMeta
                 {
                     Classes = train.Classes,

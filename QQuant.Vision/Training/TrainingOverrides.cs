@@ -32,4 +32,11 @@ public sealed record TrainingOverrides
 
     /// <summary>Evaluate on the first this many samples only, or null for all.</summary>
     public int? MaxValSamples { get; init; }
+
+    /// <summary>
+    /// The processes training together (<c>--launcher mpi</c>: an <see cref="QQuant.Distributed.MpiProcessGroup"/>);
+    /// null for this process alone. Each reads its shard of every epoch and of the validation split; rank 0 logs and
+    /// writes the work directory.
+    /// </summary>
+    public QQuant.Distributed.IProcessGroup? ProcessGroup { get; init; }
 }
