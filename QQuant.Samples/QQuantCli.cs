@@ -25,6 +25,7 @@ internal static class QQuantCli
                 BenchKernelsCommand.Create(output, error),
                 BenchQatCommand.Create(output, error),
                 BenchExportCommand.Create(output, error),
+                BenchDistCommand.Create(output, error),
             },
             PredictCommand.Create(output, error),
         };

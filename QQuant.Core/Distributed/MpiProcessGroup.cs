@@ -37,6 +37,36 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
         return new MpiProcessGroup(mpi, initialize);
     }
 
+    /// <summary>
+    /// The processes mpirun started on this machine (Open MPI's <c>OMPI_COMM_WORLD_LOCAL_SIZE</c>, MPICH's
+    /// <c>MPI_LOCALNRANKS</c>), or 1 outside mpirun.
+    /// </summary>
+    public static int LocalProcesses =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE") ?? Environment.GetEnvironmentVariable("MPI_LOCALNRANKS"), out int n) && n > 0 ? n : 1;
+
+    /// <summary>
+    /// This process's place among those on its machine (Open MPI's <c>OMPI_COMM_WORLD_LOCAL_RANK</c>, MPICH's
+    /// <c>MPI_LOCALRANKID</c>), or 0 outside mpirun: which GPU it takes.
+    /// </summary>
+    public static int LocalRank =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_RANK") ?? Environment.GetEnvironmentVariable("MPI_LOCALRANKID"), out int n) && n >= 0 ? n : 0;
+
+    /// <summary>
+    /// Gives this process's libtorch its share of the machine's cores (PyTorch's launcher sets one thread per
+    /// process), unless <c>OMP_NUM_THREADS</c> says otherwise; returns the thread count.
+    /// </summary>
+    public static int ShareCores()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int chosen) && chosen > 0)
+        {
+            return chosen;
+        }
+
+        int threads = Math.Max(1, Environment.ProcessorCount / LocalProcesses);
+        torch.set_num_threads(threads);
+        return threads;
+    }
+
     /// <inheritdoc />
     public int Rank { get; }
 

@@ -40,7 +40,8 @@ internal static class BenchTiming
         return (median, median / Median(baselines));
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The median of <paramref name="values"/> (sorts them).</summary>
+    public static double Median(List<double> values)
     {
         values.Sort();
         return values[values.Count / 2];

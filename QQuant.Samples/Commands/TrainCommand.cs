@@ -40,7 +40,7 @@ internal static class TrainCommand
             using IProcessGroup group = parsed.GetValue(launcher) switch
             {
                 "none" => SingleProcessGroup.Instance,
-                "mpi" => MpiProcessGroup.Start(),
+                "mpi" => StartMpi(),
                 var other => throw new QQuantException($"--launcher: unknown launcher '{other}'; use none or mpi."),
             };
             using ServiceProvider services = CliServices.Create();
@@ -69,5 +69,12 @@ internal static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    private static MpiProcessGroup StartMpi()
+    {
+        MpiProcessGroup group = MpiProcessGroup.Start();
+        MpiProcessGroup.ShareCores();
+        return group;
     }
 }

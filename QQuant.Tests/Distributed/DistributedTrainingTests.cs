@@ -113,6 +113,13 @@ public sealed class DistributedTrainingTests : IDisposable
         Assert.Contains("data parallel: 2 processes over mpi (Open MPI", distributed, StringComparison.Ordinal);
         Assert.Equal(Metric(output, "accuracy_top-1"), Metric(distributed, "accuracy_top-1"), 1e-9);
         Assert.Equal(1, distributed.Split('\n').Count(l => l.StartsWith("trained 2 epochs", StringComparison.Ordinal)));
+
+        // Resumed after epoch 1 with the same process count, the run ends bit for bit where the uninterrupted one did.
+        string resumed = Path.Combine(_folder.Path, "resumed");
+        (code, string again) = Mpirun(2, "train", config, "--work-dir", resumed, "--launcher", "mpi", "--resume-from", Path.Combine(two, "epoch_1.ckpt"));
+        Assert.True(code == 0, again);
+        Dictionary<string, float[]> continued = Weights(resumed);
+        Assert.All(actual, p => Assert.Equal(p.Value, continued[p.Key]));
     }
 
     [Fact]

@@ -55,6 +55,11 @@ public sealed class ClassifierTrainer
         string? loadFrom = overrides.LoadFrom ?? settings.LoadFrom;
         DataConfig data = BindData(config, settings);
         IProcessGroup group = overrides.ProcessGroup ?? SingleProcessGroup.Instance;
+        if (group.Size > 1 && device.type == DeviceType.CUDA && device.index < 0)
+        {
+            // "cuda" with several processes on a machine: each takes its own GPU, as PyTorch's launcher does.
+            device = new Device(DeviceType.CUDA, MpiProcessGroup.LocalRank % Math.Max(1, torch.cuda.device_count()));
+        }
 
         // Rank 0 writes the work directory and the log; the other processes train silently.
         TrainingLog log;
