@@ -4,7 +4,8 @@ namespace QQuant.Distributed;
 
 /// <summary>
 /// The dozen MPI functions data parallelism needs, bound at run time to Open MPI's <c>libmpi.so.40</c> or MPICH's
-/// <c>libmpich.so.12</c> (or the library in <c>QQUANT_MPI_LIBRARY</c>).
+/// <c>libmpich.so.12</c> (or the library in <c>QQUANT_MPI_LIBRARY</c>): the one whose launcher started the process
+/// first.
 /// </summary>
 /// <remarks>
 /// The two differ in their handles: Open MPI's are the addresses of exported objects (<c>ompi_mpi_comm_world</c>, ...),
@@ -83,7 +84,11 @@ internal sealed unsafe class MpiLibrary
     public static MpiLibrary Load()
     {
         string? chosen = Environment.GetEnvironmentVariable(LibraryVariable);
-        string[] candidates = chosen is { Length: > 0 } ? [chosen] : ["libmpi.so.40", "libmpich.so.12", "libmpi.so.12"];
+        // The launcher's environment says whose processes these are: MPICH's Hydra sets PMI_* without OMPI_*.
+        bool mpichLaunched = Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is null && Environment.GetEnvironmentVariable("PMI_SIZE") is not null;
+        string[] candidates = chosen is { Length: > 0 } ? [chosen]
+            : mpichLaunched ? ["libmpich.so.12", "libmpi.so.12", "libmpi.so.40"]
+            : ["libmpi.so.40", "libmpich.so.12", "libmpi.so.12"];
         foreach (string file in candidates)
         {
             if (NativeLibrary.TryLoad(file, out nint library))

@@ -4,7 +4,8 @@ namespace QQuant.Tests.Distributed;
 
 /// <summary>
 /// Starts <see cref="MpiRankTests"/> in 2 processes with Debian's Open MPI (<c>.ci/run</c> installs
-/// <c>openmpi-bin</c>), over shared memory and over TCP on loopback, as a second machine would connect.
+/// <c>openmpi-bin</c>), over shared memory and over TCP on loopback, as a second machine would connect, and with
+/// MPICH (<c>mpich</c>), whose handles are integers where Open MPI's are pointers.
 /// </summary>
 public class MpiLaunchTests
 {
@@ -31,24 +32,35 @@ public class MpiLaunchTests
         }
     }
 
-    internal static string? Mpirun() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
+    [Fact]
+    public void Two_processes_agree_under_mpich()
+    {
+        string? mpiexec = Find("mpiexec.mpich");
+        Assert.SkipWhen(mpiexec is null, "MPICH is not installed (apt install mpich)");
+        Run(mpiexec!, ["-n", "2"]);
+    }
+
+    internal static string? Mpirun() => Find("mpirun");
+
+    private static string? Find(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
     private static void Launch(params string[] transport)
     {
         string? mpirun = Mpirun();
         Assert.SkipWhen(mpirun is null, "Open MPI is not installed (apt install openmpi-bin)");
         Assert.SkipWhen(MpiRankTests.UnderMpirun, "already inside mpirun");
-        var start = new ProcessStartInfo(mpirun!)
+        Run(mpirun!, ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "2", .. transport]);
+    }
+
+    private static void Run(string launcher, string[] options)
+    {
+        var start = new ProcessStartInfo(launcher)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        string[] arguments =
-        [
-            "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", "2", .. transport,
-            "dotnet", typeof(MpiLaunchTests).Assembly.Location, "-method", MpiRankTests.Name,
-        ];
+        string[] arguments = [.. options, "dotnet", typeof(MpiLaunchTests).Assembly.Location, "-method", MpiRankTests.Name];
         arguments.ToList().ForEach(start.ArgumentList.Add);
         using Process process = Process.Start(start)!;
         Task<string> output = process.StandardOutput.ReadToEndAsync();
