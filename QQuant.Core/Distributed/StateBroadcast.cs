@@ -35,6 +35,36 @@ public static class StateBroadcast
     }
 
     /// <summary>
+    /// Overwrites every floating-point buffer of <paramref name="model"/> (BatchNorm running statistics, quantizers'
+    /// tracked ranges) with rank 0's in one broadcast, as PyTorch DDP does before each forward: the buffers a process
+    /// updates from its own batch stay the same everywhere.
+    /// </summary>
+    public static void BroadcastBuffers(this IProcessGroup group, nn.Module model)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(model);
+        if (group.Size == 1)
+        {
+            return;
+        }
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor[] buffers = [.. model.buffers().Where(b => b.dtype is ScalarType.Float32 or ScalarType.Float64)];
+        foreach (IGrouping<(DeviceType, int, ScalarType), Tensor> kind in buffers.GroupBy(b => (b.device_type, b.device_index, b.dtype)))
+        {
+            Tensor flat = cat([.. kind.Select(b => b.reshape(-1))]);
+            group.Broadcast(flat);
+            long offset = 0;
+            foreach (Tensor buffer in kind)
+            {
+                buffer.copy_(flat.narrow(0, offset, buffer.numel()).view(buffer.shape));
+                offset += buffer.numel();
+            }
+        }
+    }
+
+    /// <summary>
     /// Checks that every process holds the same model state as rank 0 (a weighted checksum of every state tensor,
     /// compared exactly): data parallelism keeps them identical, so a difference is a bug or a process that diverged.
     /// </summary>

@@ -85,9 +85,11 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         IReadOnlyList<KeyValuePair<string, double>> metrics = [];
         int perEpoch = _task.IterationsPerEpoch;
         _log.Info($"workflow: [('train', 1)], max: {_options.TotalEpochs} epochs");
+        using BatchNormSync? synchronised = _group.Size > 1 && _options.SyncBatchNorm ? BatchNormSync.Apply(_task.Model, _group) : null;
         if (_group.Size > 1)
         {
-            _log.Info($"data parallel: {_group.Size} processes over {_group.Backend}");
+            _log.Info($"data parallel: {_group.Size} processes over {_group.Backend}"
+                      + (synchronised is null ? "" : $"; {synchronised.Count} BatchNorms synchronised"));
             _group.BroadcastState(_task.Model);
             _buckets ??= new GradientBuckets(_optimizer.Parameters);
             _stateShared = false;
@@ -99,6 +101,8 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             Epoch++;
             if (_group.Size > 1)
             {
+                // The last forward updated each process's buffers from its own batch: evaluate and save rank 0's.
+                _group.BroadcastBuffers(_task.Model);
                 _group.CheckStatesAgree(_task.Model, $"after epoch {Epoch}");
             }
 
@@ -149,6 +153,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             {
                 _optimizer.SetLearningRate(_schedule.At(epoch, Iteration));
                 _optimizer.Optimizer.zero_grad();
+                _group.BroadcastBuffers(_task.Model);
                 StepOutput output = _task.Forward(batch);
                 double loss = output.Loss.item<float>();
                 IReadOnlyList<KeyValuePair<string, double>> values = output.Values;

@@ -37,4 +37,11 @@ public sealed class TrainerOptions
     /// process stops all of them, and only rank 0 writes checkpoints.
     /// </summary>
     public QQuant.Distributed.IProcessGroup ProcessGroup { get; set; } = QQuant.Distributed.SingleProcessGroup.Instance;
+
+    /// <summary>
+    /// With several processes: true synchronises BatchNorm statistics over them while training (every BatchNorm2d is
+    /// a <see cref="QQuant.Distributed.SyncBatchNorm2d"/> for the run); false (the default) keeps them per process, as
+    /// PyTorch DDP does.
+    /// </summary>
+    public bool SyncBatchNorm { get; set; }
 }

@@ -29,11 +29,12 @@ internal static class TrainCommand
             Description = "none (this process alone) or mpi (data parallel over the processes mpirun started: mpirun -np 4 --bind-to none qquant train <config> --launcher mpi).",
             DefaultValueFactory = _ => "none",
         };
+        var syncBn = new Option<bool>("--sync-bn") { Description = "With --launcher mpi: synchronise BatchNorm statistics over the processes (SyncBatchNorm); by default each keeps its own, as PyTorch DDP does." };
         var options = ConfigOptions.Create();
         var verbose = CliErrors.VerboseOption();
         var command = new Command("train", "Train (or QAT-fine-tune) a classifier from a config.")
         {
-            config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, launcher, options, verbose,
+            config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, launcher, syncBn, options, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -54,6 +55,7 @@ internal static class TrainCommand
                 Deterministic = parsed.GetValue(deterministic) ? true : null,
                 Device = parsed.GetValue(device),
                 ProcessGroup = group,
+                SyncBatchNorm = parsed.GetValue(syncBn),
             };
             using TrainingRun run = DistributedFailure.Prepare(group, () => services.GetRequiredService<ClassifierTrainer>().Prepare(
                 ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options)), overrides, output));

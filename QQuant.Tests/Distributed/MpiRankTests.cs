@@ -48,6 +48,8 @@ public class MpiRankTests
         }
 
         AveragedGradientsEqualTheFullBatchGradient(group);
+        SynchronisedBatchNormGradientsEqualTheFullBatchGradient(group);
+        SynchronisedBatchNormInAResidualNetwork(group);
         QuantizerStateIsRankZerosAfterTheBroadcast(group);
         group.Barrier();
     }
@@ -79,6 +81,81 @@ public class MpiRankTests
             float[] e = expected.grad!.data<float>().ToArray(), a = actual.grad!.data<float>().ToArray();
             double scale = Math.Max(1e-6, e.Max(Math.Abs));
             Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{p.First} vs {p.Second}"));
+        }
+    }
+
+    // The same with BatchNorm: synchronised, the shards' statistics are the whole batch's.
+    private static void SynchronisedBatchNormGradientsEqualTheFullBatchGradient(IProcessGroup group)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(22);
+        Tensor x = randn(8, 2, 5, 5);
+        Tensor labels = randint(0, 3, [8]);
+        Sequential Model()
+        {
+            manual_seed(4);
+            // No convolution bias before the BatchNorm, as in ResNets: its true gradient is 0, which only float noise leaves.
+            return nn.Sequential(nn.Conv2d(2, 3, 3, bias: false), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(), nn.Linear(27, 3));
+        }
+
+        Sequential reference = Model();
+        nn.functional.cross_entropy(reference.call(x), labels).backward();
+
+        Sequential model = Model();
+        using var synchronised = BatchNormSync.Apply(model, group);
+        using var buckets = new GradientBuckets(model.parameters());
+        int shard = 8 / group.Size;
+        nn.functional.cross_entropy(model.call(x.narrow(0, group.Rank * shard, shard)), labels.narrow(0, group.Rank * shard, shard)).backward();
+        buckets.Average(group);
+
+        Assert.Equal(1, synchronised.Count);
+        foreach (((string name, Parameter expected), Parameter actual) in reference.named_parameters().Zip(model.parameters()))
+        {
+            float[] e = expected.grad!.data<float>().ToArray(), a = actual.grad!.data<float>().ToArray();
+            double scale = Math.Max(1e-6, e.Max(Math.Abs));
+            Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{name}: {p.First} vs {p.Second}"));
+        }
+    }
+
+    // CifarResNet-8 for 10 SGD steps: BatchNorms on both branches of the residual blocks, whose backward order the
+    // ranks must share; the weights stay those of one process with the whole batch.
+    private static void SynchronisedBatchNormInAResidualNetwork(IProcessGroup group)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(23);
+        Tensor x = randn(8, 2, 12, 12);
+        Tensor probe = randn(8, 16, 3, 3);
+        nn.Module<Tensor, Tensor> Model()
+        {
+            manual_seed(6);
+            return QQuant.Tests.Vision.Backbones.BackboneTestSupport.FromJson("""{ "type": "CifarResNet", "depth": 8, "inChannels": 2, "baseChannels": 4 }""");
+        }
+
+        nn.Module<Tensor, Tensor> reference = Model();
+        reference.train();
+        var referenceOptimizer = optim.SGD(reference.parameters(), 0.05, momentum: 0.9, weight_decay: 5e-4);
+        nn.Module<Tensor, Tensor> model = Model();
+        model.train();
+        using var synchronised = BatchNormSync.Apply(model, group);
+        using var buckets = new GradientBuckets(model.parameters());
+        var optimizer = optim.SGD(model.parameters(), 0.05, momentum: 0.9, weight_decay: 5e-4);
+        int shard = 8 / group.Size;
+        for (int step = 0; step < 10; step++)
+        {
+            referenceOptimizer.zero_grad();
+            (reference.call(x) * probe).sum().div(8).backward();
+            referenceOptimizer.step();
+            optimizer.zero_grad();
+            (model.call(x.narrow(0, group.Rank * shard, shard)) * probe.narrow(0, group.Rank * shard, shard)).sum().div(shard).backward();
+            buckets.Average(group);
+            optimizer.step();
+        }
+
+        foreach (((string name, Parameter expected), Parameter actual) in reference.named_parameters().Zip(model.parameters()))
+        {
+            float[] e = expected.data<float>().ToArray(), a = actual.data<float>().ToArray();
+            double scale = Math.Max(1e-3, e.Max(Math.Abs));
+            Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{name}: {p.First} vs {p.Second}"));
         }
     }
 

@@ -137,6 +137,7 @@ public sealed class ClassifierTrainer
                 WorkDir = workDir,
                 Seed = seed,
                 ProcessGroup = group,
+                SyncBatchNorm = overrides.SyncBatchNorm,
                 Meta = new CheckpointMeta
                 {
                     Classes = train.Classes,

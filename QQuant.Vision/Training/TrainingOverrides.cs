@@ -39,4 +39,7 @@ public sealed record TrainingOverrides
     /// writes the work directory.
     /// </summary>
     public QQuant.Distributed.IProcessGroup? ProcessGroup { get; init; }
+
+    /// <summary>With several processes, synchronise BatchNorm statistics over them (<c>--sync-bn</c>).</summary>
+    public bool SyncBatchNorm { get; init; }
 }
