@@ -200,6 +200,67 @@ public sealed class DistributedTrainingTests : IDisposable
         Assert.Contains("on 1 of 2 processes", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_process_that_fails_while_training_stops_the_job_with_its_error()
+    {
+        Assert.SkipWhen(MpiLaunchTests.Mpirun() is null, "Open MPI is not installed (apt install openmpi-bin)");
+        // Two copies of an image folder; in rank 1's, every image is corrupt, which it finds only when it loads its first batch.
+        string good = ImageFolder("good", corrupt: false), bad = ImageFolder("bad", corrupt: true);
+        string json = $$"""
+            {
+              "model": {{LeNet.Replace("\"inChannels\": 1", "\"inChannels\": 3", StringComparison.Ordinal)}},
+              "data": {
+                "samplesPerGpu": 4, "workersPerGpu": 0,
+                "train": { "type": "ImageNet", "dataPrefix": "{{good.Replace("\\", "/", StringComparison.Ordinal)}}", "pipeline": [
+                  { "type": "LoadImageFromFile" }, { "type": "Resize", "size": [ 32, 32 ] },
+                  { "type": "Normalize", "mean": [ 127, 127, 127 ], "std": [ 64, 64, 64 ], "toRgb": true },
+                  { "type": "ImageToTensor", "keys": [ "img" ] }, { "type": "ToTensor", "keys": [ "gt_label" ] }, { "type": "Collect", "keys": [ "img", "gt_label" ] } ] }
+              },
+              "optimizer": { "type": "SGD", "lr": 0.01 },
+              "lrConfig": { "policy": "Fixed" },
+              "totalEpochs": 50
+            }
+            """;
+        string config = _folder.Write("folder.json", System.Text.Encoding.UTF8.GetBytes(json));
+        string[] train = ["train", config, "--work-dir", Path.Combine(_folder.Path, "fails"), "--launcher", "mpi", "--no-validate"];
+        var clock = Stopwatch.StartNew();
+
+        (int code, string output) = PerRank(train, [.. train, "--options", $"data.train.dataPrefix={bad}"]);
+
+        Assert.NotEqual(0, code);
+        Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"{clock.Elapsed}");
+        string error = Assert.Single(output.Split('\n'), l => l.Contains("error: ", StringComparison.Ordinal));
+        Assert.Contains("error: process 1 of 2: ", error, StringComparison.Ordinal);
+        Assert.Contains("Cannot load the image", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("trained 50 epochs", output, StringComparison.Ordinal);
+    }
+
+    // Two classes of 8 PNG images each (or files that are not images).
+    private string ImageFolder(string name, bool corrupt)
+    {
+        var random = new Random(3);
+        foreach (string label in (string[])["cat", "dog"])
+        {
+            string folder = Path.Combine(_folder.Path, name, label);
+            Directory.CreateDirectory(folder);
+            for (int i = 0; i < 8; i++)
+            {
+                string file = Path.Combine(folder, $"{i}.png");
+                if (corrupt)
+                {
+                    File.WriteAllBytes(file, [1, 2, 3, 4]);
+                    continue;
+                }
+
+                using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(20, 20);
+                image[random.Next(20), random.Next(20)] = new SixLabors.ImageSharp.PixelFormats.Rgb24(255, 0, 0);
+                SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, file);
+            }
+        }
+
+        return Path.Combine(_folder.Path, name);
+    }
+
     // The last "accuracy_top-1: x" of a log.
     private static double Metric(string log, string name)
     {
