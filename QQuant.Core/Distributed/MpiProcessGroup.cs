@@ -80,7 +80,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     public void AllReduceSum(Tensor tensor)
     {
         ProcessGroupChecks.Floating(tensor);
-        OnHost(tensor, host => Chunks(host, (pointer, count, type) => _mpi.AllReduceSumInPlace(pointer, count, type)), copyBack: true);
+        OnHost(tensor, host => Chunks(host, (pointer, count, type) => _mpi.AllReduceSumInPlace(pointer, count, type)));
     }
 
     /// <inheritdoc />
@@ -97,7 +97,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     {
         ProcessGroupChecks.Floating(tensor);
         ProcessGroupChecks.Root(root, Size);
-        OnHost(tensor, host => Chunks(host, (pointer, count, type) => _mpi.Broadcast(pointer, count, type, root)), copyBack: true);
+        OnHost(tensor, host => Chunks(host, (pointer, count, type) => _mpi.Broadcast(pointer, count, type, root)));
     }
 
     /// <inheritdoc />
@@ -123,7 +123,7 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
 
     private delegate void Collective(void* pointer, int count, nint datatype);
 
-    private static void OnHost(Tensor tensor, Action<Tensor> run, bool copyBack)
+    private static void OnHost(Tensor tensor, Action<Tensor> run)
     {
         if (tensor.device_type == DeviceType.CPU)
         {
@@ -133,11 +133,8 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
 
         using Tensor host = tensor.cpu();
         run(host);
-        if (copyBack)
-        {
-            using var noGrad = no_grad();
-            tensor.copy_(host);
-        }
+        using var noGrad = no_grad();
+        tensor.copy_(host);
     }
 
     // MPI counts are int: a tensor of more elements goes in pieces.

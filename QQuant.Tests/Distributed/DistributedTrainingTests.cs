@@ -76,23 +76,8 @@ public sealed class DistributedTrainingTests : IDisposable
 
     private static string QQuantDll => Path.Combine(AppContext.BaseDirectory, "qquant.dll");
 
-    private static (int Code, string Output) Launch(string[] programs)
-    {
-        string mpirun = MpiLaunchTests.Mpirun()!;
-        var start = new ProcessStartInfo(mpirun) { RedirectStandardOutput = true, RedirectStandardError = true };
-        string[] arguments = ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", .. programs];
-        arguments.ToList().ForEach(start.ArgumentList.Add);
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(4)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun did not finish in 4 minutes:\n{output.Result}\n{error.Result}");
-        }
-
-        return (process.ExitCode, output.Result + error.Result);
-    }
+    private static (int Code, string Output) Launch(string[] programs) =>
+        LaunchedProcess.Run(MpiLaunchTests.Mpirun()!, ["--allow-run-as-root", "--oversubscribe", "--bind-to", "none", .. programs], TimeSpan.FromMinutes(4));
 
     private static Dictionary<string, float[]> Weights(string workDir)
     {

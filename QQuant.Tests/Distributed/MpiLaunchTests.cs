@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace QQuant.Tests.Distributed;
 
 /// <summary>
@@ -55,24 +53,9 @@ public class MpiLaunchTests
 
     private static void Run(string launcher, string[] options)
     {
-        var start = new ProcessStartInfo(launcher)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        string[] arguments = [.. options, "dotnet", typeof(MpiLaunchTests).Assembly.Location, "-method", MpiRankTests.Name];
-        arguments.ToList().ForEach(start.ArgumentList.Add);
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun did not finish in 3 minutes:\n{output.Result}\n{error.Result}");
-        }
-
-        string text = output.Result + error.Result;
-        Assert.True(process.ExitCode == 0, text);
+        (int code, string text) = LaunchedProcess.Run(
+            launcher, [.. options, "dotnet", typeof(MpiLaunchTests).Assembly.Location, "-method", MpiRankTests.Name], TimeSpan.FromMinutes(3));
+        Assert.True(code == 0, text);
         // Each rank's runner prints its summary: the test ran (not skipped) and passed on both.
         Assert.Equal(2, text.Split('\n').Count(l => l.Contains("Total: 1, Errors: 0, Failed: 0, Skipped: 0", StringComparison.Ordinal)));
     }

@@ -76,12 +76,7 @@ public class MpiRankTests
         nn.functional.cross_entropy(model.call(x.narrow(0, group.Rank * shard, shard)), labels.narrow(0, group.Rank * shard, shard)).backward();
         buckets.Average(group);
 
-        foreach ((Parameter expected, Parameter actual) in reference.parameters().Zip(model.parameters()))
-        {
-            float[] e = expected.grad!.data<float>().ToArray(), a = actual.grad!.data<float>().ToArray();
-            double scale = Math.Max(1e-6, e.Max(Math.Abs));
-            Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{p.First} vs {p.Second}"));
-        }
+        AssertClose(reference, model, p => p.grad!, floor: 1e-6);
     }
 
     // The same with BatchNorm: synchronised, the shards' statistics are the whole batch's.
@@ -109,12 +104,7 @@ public class MpiRankTests
         buckets.Average(group);
 
         Assert.Equal(1, synchronised.Count);
-        foreach (((string name, Parameter expected), Parameter actual) in reference.named_parameters().Zip(model.parameters()))
-        {
-            float[] e = expected.grad!.data<float>().ToArray(), a = actual.grad!.data<float>().ToArray();
-            double scale = Math.Max(1e-6, e.Max(Math.Abs));
-            Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{name}: {p.First} vs {p.Second}"));
-        }
+        AssertClose(reference, model, p => p.grad!, floor: 1e-6);
     }
 
     // CifarResNet-8 for 10 SGD steps: BatchNorms on both branches of the residual blocks, whose backward order the
@@ -151,10 +141,16 @@ public class MpiRankTests
             optimizer.step();
         }
 
+        AssertClose(reference, model, p => p, floor: 1e-3);
+    }
+
+    // Each parameter's value of what (its gradient, or itself) within 1e-5 of the reference's largest, at least floor.
+    private static void AssertClose(nn.Module reference, nn.Module model, Func<Parameter, Tensor> what, double floor)
+    {
         foreach (((string name, Parameter expected), Parameter actual) in reference.named_parameters().Zip(model.parameters()))
         {
-            float[] e = expected.data<float>().ToArray(), a = actual.data<float>().ToArray();
-            double scale = Math.Max(1e-3, e.Max(Math.Abs));
+            float[] e = what(expected).data<float>().ToArray(), a = what(actual).data<float>().ToArray();
+            double scale = Math.Max(floor, e.Max(Math.Abs));
             Assert.All(e.Zip(a), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * scale, $"{name}: {p.First} vs {p.Second}"));
         }
     }
