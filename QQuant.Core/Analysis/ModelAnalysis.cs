@@ -85,7 +85,7 @@ public static class ModelAnalysis
         return new LayerAnalysis(
             pair.Name,
             pair.Float.GetType().Name,
-            pair.Quantized.GetType().Name,
+            pair.Quantized.GetName(),
             layer.WeightQuantizer.Bits,
             layer.InputQuantizer.Bits,
             Three(floatWeight, latentWeight, quantizedWeight, layer.WeightQuantizer.Bits, perChannelWeight),

@@ -275,29 +275,10 @@ internal sealed class QuantPolicyBinder
             return registration;
         }
 
-        if (ReferenceNames.Layers.TryGetValue(name, out var alias))
-        {
-            if (_registry.TryGet(alias.Name, out QuantLayerRegistration? target))
-            {
-                // The alias's defaults are the reference constructor's where they differ from the registered ones.
-                QuantLayerDefaults registered = target.Defaults;
-                return target with
-                {
-                    Defaults = new QuantLayerDefaults(
-                        alias.Defaults.WeightBits ?? registered.WeightBits,
-                        alias.Defaults.ActivationBits ?? registered.ActivationBits,
-                        registered.Options + alias.Defaults.Options),
-                };
-            }
-
-            _problems.Add($"{typeKey.Path}: '{name}' is the reference's name for {alias.Name}, which is not "
-                          + $"registered (registered: {string.Join(", ", _registry.Names.Order())}); register a layer "
-                          + $"under '{alias.Name}' with AddQuantLayer, or call AddQuantizers() if it ships one");
-            return null;
-        }
-
         _problems.Add($"{typeKey.Path}: unknown quantized layer type '{name}'; "
-                      + NearestNames.Suggest(name, _registry.Names.Concat(ReferenceNames.Layers.Keys)));
+                      + (_registry.Names.Count == 0
+                          ? "no scheme is registered (call AddQuantizers() from QQuant.Quantizers, or register your own)"
+                          : NearestNames.Suggest(name, _registry.Names.Concat(_registry.Aliases))));
         return null;
     }
 

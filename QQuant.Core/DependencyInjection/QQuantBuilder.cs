@@ -55,9 +55,23 @@ public sealed class QQuantBuilder
         return this;
     }
 
-    /// <summary>Registers a quantized layer of your own under <paramref name="name"/> for configuration-driven policies.</summary>
+    /// <summary>
+    /// Registers a scheme of your own under its name (and the names it registers itself) for configuration-driven
+    /// policies: <c>"type": "MyQuant"</c>.
+    /// </summary>
+    public QQuantBuilder AddScheme<TScheme>()
+        where TScheme : QuantScheme, IQuantLayerType
+    {
+        Layers.AddScheme<TScheme>();
+        return this;
+    }
+
+    /// <summary>
+    /// Registers a quantized layer class of your own, a scheme or a scheme's per-layer name under
+    /// <paramref name="name"/> for configuration-driven policies.
+    /// </summary>
     public QQuantBuilder AddQuantLayer<TLayer>(string name, QuantLayerDefaults? defaults = null)
-        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer>
+        where TLayer : IQuantLayerType
     {
         Layers.Add<TLayer>(name, defaults);
         return this;

@@ -4,9 +4,14 @@ using static TorchSharp.torch;
 namespace QQuant;
 
 /// <summary>
-/// The contract that lets a policy build a quantized layer by type (<c>Use&lt;TLayer&gt;(w, a)</c>) without a
-/// container: which float module types the layer converts, and how it is built from one of them.
+/// The contract that lets a policy build a quantized layer class of your own by type (<c>Use&lt;TLayer&gt;(w, a)</c>)
+/// without a container: which float module types the layer converts, and how it is built from one of them.
 /// </summary>
+/// <remarks>
+/// A new algorithm needs no layer class: write its quantizer and a <see cref="QuantScheme{TSelf, TOptions}"/>, and
+/// every operation quantizes with it. Implement this interface for a layer that computes something the built-in
+/// layers do not.
+/// </remarks>
 /// <typeparam name="TSelf">The implementing layer type itself.</typeparam>
 /// <example>
 /// <code>
@@ -18,9 +23,12 @@ namespace QQuant;
 /// }
 /// </code>
 /// </example>
-public interface IQuantizedLayer<TSelf> : IQuantizedLayer
+public interface IQuantizedLayer<TSelf> : IQuantizedLayer, IQuantLayerType
     where TSelf : nn.Module<Tensor, Tensor>, IQuantizedLayer<TSelf>
 {
+    /// <summary>Describes the layer class for policies.</summary>
+    static QuantLayerDescriptor IQuantLayerType.Descriptor => QuantLayerDescriptor.OfLayer<TSelf>();
+
     /// <summary>
     /// The float module types this layer converts (a module converts if its type is one of them or derives from one).
     /// </summary>

@@ -5,72 +5,33 @@ using static TorchSharp.torch;
 namespace QQuant;
 
 /// <summary>
-/// A 2-D convolution whose weight and input pass through quantizers: the base of every quantized conv layer. It
-/// copies the float <see cref="Conv2d"/>'s weight, bias, stride, padding (including <c>Same</c>/<c>Valid</c> and
-/// non-zero padding modes), dilation and groups, and computes exactly what the float layer computes on the
-/// quantized tensors.
+/// A 2-D convolution whose weight and input pass through quantizers (see <see cref="QuantizedConvolution"/>). While
+/// training on the CPU it can compute the quantizations and the convolution as one autograd node that recomputes the
+/// quantized tensors in its backward (<see cref="RecomputeQuantizedInput"/>).
 /// </summary>
-/// <remarks>
-/// One deliberate difference: with <c>Padding.Same</c>, a non-zero padding mode and a non-square kernel, TorchSharp
-/// 0.107's <c>Conv2d</c> pads the two spatial dimensions in the wrong order (its output changes size); this layer pads
-/// each dimension for its own kernel size, as PyTorch does.
-/// </remarks>
-public abstract class QuantizedConv2d : QuantizedLayer
+public class QuantizedConv2d : QuantizedConvolution
 {
-    private readonly long[] _reversedPaddingTwice;
-
     // Explicit 2-D padding only: what the recomputing node takes.
     private readonly ConvolutionGeometry? _geometry;
 
-    /// <summary>Builds the layer from <paramref name="source"/>; see <see cref="QuantizedLayer"/> for the tensors.</summary>
+    /// <summary>Builds the layer from <paramref name="source"/> with <paramref name="scheme"/>'s quantizers.</summary>
+    /// <param name="source">The float convolution; its tensors are copied, never aliased.</param>
+    /// <param name="scheme">Builds the weight and input quantizers.</param>
+    /// <param name="settings">Bits and options.</param>
+    /// <param name="name">The module name TorchSharp reports; null for the scheme's layer name (<c>LSQConv</c>).</param>
+    public QuantizedConv2d(Conv2d source, QuantScheme scheme, QuantLayerSettings settings, string? name = null)
+        : base(source, scheme, settings, name) =>
+        _geometry = Recomputable(settings);
+
+    /// <summary>Builds the layer from <paramref name="source"/> with quantizers of your own; see <see cref="QuantizedLayer"/>.</summary>
     protected QuantizedConv2d(
         string name,
         Conv2d source,
         QuantLayerSettings settings,
         Func<Quantizer> weightQuantizer,
         Func<Quantizer> inputQuantizer)
-        : base(name, source.weight, source.bias, settings, weightQuantizer, inputQuantizer)
-    {
-        InChannels = source.in_channels;
-        OutChannels = source.out_channels;
-        KernelSize = [.. source.kernel_size];
-        Stride = [.. source.stride];
-        PaddingSize = source.padding is null ? null : [.. source.padding];
-        PaddingType = source.padding_type;
-        Dilation = [.. source.dilation];
-        Groups = source.groups;
-        PaddingMode = source.padding_mode;
-        _reversedPaddingTwice = ReversedPaddingTwice();
-        RecomputeQuantizedInput = RecomputeQuantizedWeight = settings.Options.RecomputeQuantized;
-        _geometry = PaddingSize is { Count: 2 } ? new ConvolutionGeometry([.. Stride], [.. PaddingSize], [.. Dilation], Groups) : null;
-    }
-
-    /// <summary>Input channels.</summary>
-    public long InChannels { get; }
-
-    /// <summary>Output channels.</summary>
-    public long OutChannels { get; }
-
-    /// <summary>Kernel height and width.</summary>
-    public IReadOnlyList<long> KernelSize { get; }
-
-    /// <summary>Stride per spatial dimension.</summary>
-    public IReadOnlyList<long> Stride { get; }
-
-    /// <summary>Explicit padding per spatial dimension, or null when <see cref="PaddingType"/> is set.</summary>
-    public IReadOnlyList<long>? PaddingSize { get; }
-
-    /// <summary><c>Same</c> or <c>Valid</c> padding, or null when <see cref="PaddingSize"/> is explicit.</summary>
-    public Padding? PaddingType { get; }
-
-    /// <summary>Dilation per spatial dimension.</summary>
-    public IReadOnlyList<long> Dilation { get; }
-
-    /// <summary>Blocked connections from input to output channels.</summary>
-    public long Groups { get; }
-
-    /// <summary>How the border is padded (zeros, reflect, replicate, circular).</summary>
-    public PaddingModes PaddingMode { get; }
+        : base(name, source, settings, weightQuantizer, inputQuantizer) =>
+        _geometry = Recomputable(settings);
 
     /// <summary>
     /// Whether a training step recomputes the quantized input in its backward instead of keeping it (the default:
@@ -99,20 +60,10 @@ public abstract class QuantizedConv2d : QuantizedLayer
     protected override Tensor ComputeWithPasses(Tensor input, QuantizationPass? inputPass, Tensor weight, QuantizationPass? weightPass, Tensor? bias) =>
         QuantizedConvolutionFunction.Apply(input, inputPass, weight, weightPass, bias, _geometry!);
 
-    /// <inheritdoc />
-    protected override Tensor Compute(Tensor input, Tensor weight, Tensor? bias)
+    private ConvolutionGeometry? Recomputable(QuantLayerSettings settings)
     {
-        long[] stride = [.. Stride];
-        long[] dilation = [.. Dilation];
-        if (PaddingMode != PaddingModes.Zeros)
-        {
-            using Tensor padded = nn.functional.pad(input, _reversedPaddingTwice, PaddingMode);
-            return nn.functional.conv2d(padded, weight, bias, stride, [0L, 0L], dilation, Groups);
-        }
-
-        return PaddingType is { } type
-            ? nn.functional.conv2d_padding(input, weight, bias, stride, type, dilation, Groups)
-            : nn.functional.conv2d(input, weight, bias, stride, [.. PaddingSize!], dilation, Groups);
+        RecomputeQuantizedInput = RecomputeQuantizedWeight = settings.Options.RecomputeQuantized;
+        return PaddingSize is { Count: 2 } ? new ConvolutionGeometry([.. Stride], [.. PaddingSize], [.. Dilation], Groups) : null;
     }
 
     // What the recomputing node computes: explicit zero padding on a 4-D input of the weight's kind.
@@ -122,26 +73,4 @@ public abstract class QuantizedConv2d : QuantizedLayer
         && input.dim() == 4
         && input.dtype == weight.dtype
         && input.device_type == weight.device_type;
-
-    // The amounts F.pad expects (last dimension first, each side), as the float layer computes them.
-    private long[] ReversedPaddingTwice()
-    {
-        if (PaddingSize is not null)
-        {
-            return PaddingSize.Reverse().SelectMany(p => new[] { p, p }).ToArray();
-        }
-
-        var amounts = new long[KernelSize.Count * 2];
-        if (PaddingType == Padding.Same)
-        {
-            for (int i = KernelSize.Count - 1, slot = 0; i >= 0; i--, slot += 2)
-            {
-                long total = Dilation[i] * (KernelSize[i] - 1);
-                amounts[slot] = total / 2;
-                amounts[slot + 1] = total - total / 2;
-            }
-        }
-
-        return amounts;
-    }
 }

@@ -6,9 +6,10 @@ using static TorchSharp.torch;
 namespace QQuant;
 
 /// <summary>
-/// The shared half of <see cref="QuantizedConv2d"/> and <see cref="QuantizedLinear"/>: a copy of the float
-/// module's <c>weight</c> and <c>bias</c> (same names, device, dtype and <c>requires_grad</c>), a weight quantizer
-/// and an input quantizer. Derived classes supply the float operation.
+/// The shared half of the quantized layers (<see cref="QuantizedLinear"/>, <see cref="QuantizedConvolution"/>): a copy
+/// of the float module's <c>weight</c> and <c>bias</c> (same names, device, dtype and <c>requires_grad</c>), a weight
+/// quantizer and an input quantizer, usually both built by a <see cref="QuantScheme"/>. Derived classes supply the
+/// float operation.
 /// </summary>
 /// <remarks>
 /// The components are registered by name here, so a derived class with state of its own can still call
@@ -33,6 +34,18 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
 
     private Tensor? _cachedWeight;
     private IntPtr _cachedFor;
+
+    /// <summary>Copies the float tensors and builds the quantizers <paramref name="scheme"/> makes for <paramref name="settings"/>.</summary>
+    /// <param name="name">The module name TorchSharp reports (the layer's name, for example <c>LSQConv</c>).</param>
+    /// <param name="weight">The float module's weight; copied, never aliased.</param>
+    /// <param name="bias">The float module's bias, or null; copied, never aliased.</param>
+    /// <param name="settings">Bits and options.</param>
+    /// <param name="scheme">Builds the weight quantizer (knowing the weight's dimension 0) and the input quantizer.</param>
+    protected QuantizedLayer(string name, Parameter weight, Parameter? bias, QuantLayerSettings settings, QuantScheme scheme)
+        : this(name, weight, bias, settings, () => scheme.CreateWeightQuantizer(settings, weight.shape[0]), () => scheme.CreateInputQuantizer(settings))
+    {
+        Scheme = scheme;
+    }
 
     /// <summary>Copies the float tensors and builds the quantizers that <paramref name="settings"/> ask for.</summary>
     /// <param name="name">The module name TorchSharp reports (the layer's class name).</param>
@@ -101,6 +114,9 @@ public abstract class QuantizedLayer : nn.Module<Tensor, Tensor>, IQuantizedLaye
 
     /// <inheritdoc />
     public QuantLayerSettings Settings { get; }
+
+    /// <summary>The scheme that built the quantizers, or null for a layer that builds its own.</summary>
+    public QuantScheme? Scheme { get; }
 
     /// <inheritdoc />
     public IQuantizer WeightQuantizer => _weightQuantizer;

@@ -37,11 +37,11 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
     /// and input bits (1..8, or 32 for float), <paramref name="configure"/> adjusts the layer's default options.
     /// </summary>
     public static QuantTarget Quantize<TLayer>(int w, int a, Action<QuantLayerOptions>? configure = null)
-        where TLayer : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>, IQuantizedLayer<TLayer>
+        where TLayer : IQuantLayerType
     {
-        QuantLayerOptions options = TLayer.CreateOptions();
+        QuantLayerOptions options = TLayer.Descriptor.CreateOptions();
         configure?.Invoke(options);
-        return new(QuantLayerDescriptor.Of<TLayer>(), new QuantLayerSettings(w, a, options));
+        return new(TLayer.Descriptor, new QuantLayerSettings(w, a, options));
     }
 
     /// <summary>
@@ -50,10 +50,10 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
     /// </summary>
     /// <exception cref="QuantPolicyException">The layer's options are not a <typeparamref name="TOptions"/>.</exception>
     public static QuantTarget Quantize<TLayer, TOptions>(int w, int a, Action<TOptions> configure)
-        where TLayer : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>, IQuantizedLayer<TLayer>
+        where TLayer : IQuantLayerType
         where TOptions : QuantLayerOptions
     {
-        QuantLayerOptions options = TLayer.CreateOptions();
+        QuantLayerOptions options = TLayer.Descriptor.CreateOptions();
         if (options is not TOptions typed)
         {
             throw new QuantPolicyException(
@@ -61,7 +61,7 @@ public sealed class QuantTarget : IEquatable<QuantTarget>
         }
 
         configure(typed);
-        return new(QuantLayerDescriptor.Of<TLayer>(), new QuantLayerSettings(w, a, options));
+        return new(TLayer.Descriptor, new QuantLayerSettings(w, a, options));
     }
 
     /// <summary>The problems with this target (bits, the layer's own checks), each prefixed by <paramref name="rule"/>.</summary>

@@ -16,7 +16,7 @@ public sealed class QuantTargetBuilder
     /// bits (1..8, or 32 to leave that tensor float); <paramref name="configure"/> adjusts the layer's options.
     /// </summary>
     public QuantTarget Use<TLayer>(int w, int a, Action<QuantLayerOptions>? configure = null)
-        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer> =>
+        where TLayer : IQuantLayerType =>
         QuantTarget.Quantize<TLayer>(w, a, configure);
 
     /// <summary>
@@ -24,7 +24,7 @@ public sealed class QuantTargetBuilder
     /// <c>Use&lt;LSQConv, LsqOptions&gt;(4, 4, o =&gt; o.ScaleGradient = false)</c>.
     /// </summary>
     public QuantTarget Use<TLayer, TOptions>(int w, int a, Action<TOptions> configure)
-        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer>
+        where TLayer : IQuantLayerType
         where TOptions : QuantLayerOptions =>
         QuantTarget.Quantize<TLayer, TOptions>(w, a, configure);
 

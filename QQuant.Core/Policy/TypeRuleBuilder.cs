@@ -19,7 +19,7 @@ public sealed class TypeRuleBuilder
     /// <paramref name="a"/> input bits (1..8, or 32 to leave that tensor float).
     /// </summary>
     public QuantPolicyBuilder Use<TLayer>(int w, int a, Action<QuantLayerOptions>? configure = null)
-        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer> =>
+        where TLayer : IQuantLayerType =>
         _policy.For(_moduleType, QuantTarget.Quantize<TLayer>(w, a, configure));
 
     /// <summary>
@@ -27,7 +27,7 @@ public sealed class TypeRuleBuilder
     /// <typeparamref name="TOptions"/>: <c>Use&lt;LSQConv, LsqOptions&gt;(4, 4, o =&gt; o.ScaleGradient = false)</c>.
     /// </summary>
     public QuantPolicyBuilder Use<TLayer, TOptions>(int w, int a, Action<TOptions> configure)
-        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer>
+        where TLayer : IQuantLayerType
         where TOptions : QuantLayerOptions =>
         _policy.For(_moduleType, QuantTarget.Quantize<TLayer, TOptions>(w, a, configure));
 

@@ -1,7 +1,8 @@
 namespace QQuant;
 
-/// <summary>A quantized layer known to a <see cref="QuantLayerRegistry"/> under a name.</summary>
+/// <summary>A type a policy can name, known to a <see cref="QuantLayerRegistry"/> under a name.</summary>
 /// <param name="Name">The name configurations use in <c>"type"</c>.</param>
-/// <param name="Layer">The layer.</param>
+/// <param name="Layer">What the name converts modules to.</param>
 /// <param name="Defaults">What configuration entries that leave something out get.</param>
-public sealed record QuantLayerRegistration(string Name, QuantLayerDescriptor Layer, QuantLayerDefaults Defaults);
+/// <param name="AliasOf">The registered name this one stands for (a reference spelling), or null.</param>
+public sealed record QuantLayerRegistration(string Name, QuantLayerDescriptor Layer, QuantLayerDefaults Defaults, string? AliasOf = null);

@@ -128,7 +128,7 @@ internal static class QuantizationPlanner
             }
 
             List<ModuleSlot> slots = group.Select(d => ModuleSlot.Locate(d.Node)).ToList();
-            problems.AddRange(slots.Select(s => s.CannotHold(verdict.Target!.Layer!.LayerType)).OfType<string>());
+            problems.AddRange(slots.Select(s => s.CannotHold(verdict.Target!.Layer!.ResultType(original.GetType()))).OfType<string>());
             replacements.Add(new PlannedReplacement(original, first.Path, verdict.Target!, slots));
         }
 
@@ -149,7 +149,7 @@ internal static class QuantizationPlanner
             leaf.Module.GetType().Name,
             verdict.Decision,
             verdict.Rule,
-            settings is null ? null : verdict.Target!.Layer!.Name,
+            settings is null ? null : verdict.Target!.Layer!.LayerName(leaf.Module.GetType()),
             settings?.WeightBits,
             settings?.ActivationBits,
             settings?.QuantizesInput);
@@ -158,10 +158,10 @@ internal static class QuantizationPlanner
     private static LayerDecision AlreadyQuantizedRow(ModuleNode leaf, IQuantizedLayer layer) =>
         new(
             leaf.Path,
-            leaf.Module.GetType().Name,
+            leaf.Module.GetName(),
             QuantDecision.AlreadyQuantized,
             null,
-            leaf.Module.GetType().Name,
+            leaf.Module.GetName(),
             layer.Settings.WeightBits,
             layer.Settings.ActivationBits,
             layer.Settings.QuantizesInput);

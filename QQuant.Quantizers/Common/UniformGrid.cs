@@ -9,7 +9,7 @@ internal static class UniformGrid
     /// <summary>Throws unless <paramref name="bits"/> can hold the grid <paramref name="sign"/> asks for.</summary>
     public static void RequireBits(int bits, ActivationSign sign, string quantizer)
     {
-        if (bits > 8 || LayerRules.SignedNeedsTwoBits(bits, sign) is not null)
+        if (bits > 8 || (bits < 2 && sign != ActivationSign.Unsigned))
         {
             throw new ArgumentOutOfRangeException(
                 nameof(bits), bits, $"{quantizer} takes 2..8 bits for a signed or Auto grid, 1..8 for an unsigned one.");

@@ -36,14 +36,14 @@ public sealed class ModelAnalysisTests
         using (no_grad())
         {
             // QAT moved the latent conv weight: add 0.01 to every element.
-            ((LSQConv)quantized[0]).weight.add_(0.01);
+            ((QuantizedConv2d)quantized[0]).weight.add_(0.01);
         }
 
         LayerAnalysis conv = ModelAnalysis.Compare(floatNet, quantized, [x]).Layers[0];
 
         Tensor floatWeight = ((Conv2d)floatNet[0]).weight!;
-        Tensor latent = ((LSQConv)quantized[0]).weight;
-        using Tensor q = ((LSQConv)quantized[0]).QuantizedWeight();
+        Tensor latent = ((QuantizedConv2d)quantized[0]).weight;
+        using Tensor q = ((QuantizedConv2d)quantized[0]).QuantizedWeight();
         Assert.Equal(0.01 * 0.01, conv.Weight.FloatVsLatent.Mse, 1e-8);
         Assert.Equal((latent - q).square().mean().to(float64).item<double>(), conv.Weight.LatentVsQuantized.Mse, 1e-9);
         Assert.Equal(floatWeight.min().item<float>(), conv.Weight.Float.Min, 1e-6);
@@ -63,12 +63,12 @@ public sealed class ModelAnalysisTests
         LayerAnalysis conv = result.Layers[0];
         Assert.Equal(0, conv.Input.FloatVsLatent.Mse);
         Assert.Equal(double.PositiveInfinity, conv.Input.FloatVsLatent.SqnrDb);
-        using Tensor quantizedImages = ((nn.Module<Tensor, Tensor>)((LSQConv)quantized[0]).InputQuantizer).call(x);
+        using Tensor quantizedImages = ((nn.Module<Tensor, Tensor>)((QuantizedConv2d)quantized[0]).InputQuantizer).call(x);
         Assert.Equal(TensorComparison.Of(x, quantizedImages), conv.Input.LatentVsQuantized);
 
         // The fc sees the flattened ReLU output of each model's own conv.
         using Tensor floatHidden = nn.functional.relu(((Conv2d)floatNet[0]).call(x)).flatten(1);
-        using Tensor latentHidden = nn.functional.relu(((LSQConv)quantized[0]).call(x)).flatten(1);
+        using Tensor latentHidden = nn.functional.relu(((QuantizedConv2d)quantized[0]).call(x)).flatten(1);
         Assert.Equal(TensorComparison.Of(floatHidden, latentHidden), result.Layers[1].Input.FloatVsLatent);
         Assert.Equal(floatHidden.max().item<float>(), result.Layers[1].Input.Float.Max, 1e-6);
     }

@@ -73,19 +73,19 @@ public class ConfigurationErrorTests
     }
 
     [Fact]
-    public void A_reference_alias_whose_layer_is_not_registered_says_which_layer_and_how_to_register_it()
+    public void A_reference_alias_is_known_only_where_its_package_registered_it()
     {
-        QuantLayerRegistry eightBitOnly = new QuantLayerRegistry()
-            .Add<EightBitConv>(nameof(EightBitConv), new QuantLayerDefaults(8, 8));
+        QuantLayerRegistry eightBitOnly = new QuantLayerRegistry().AddScheme<EightBit>();
         QuantConfigurationException e = BindFails(
             """{ "quantTransformer": { "policy": { "Conv2d": { "type": "LSQConv2d", "w": 4, "a": 4 } } } }""",
             eightBitOnly);
 
         string problem = Assert.Single(e.Problems);
-        Assert.StartsWith("quantTransformer:policy:Conv2d:type: 'LSQConv2d'", problem, StringComparison.Ordinal);
-        Assert.Contains("LSQConv,", problem, StringComparison.Ordinal);
-        Assert.Contains("not registered", problem, StringComparison.Ordinal);
-        Assert.Contains("AddQuantizers()", problem, StringComparison.Ordinal);
+        Assert.StartsWith("quantTransformer:policy:Conv2d:type: unknown quantized layer type 'LSQConv2d'", problem, StringComparison.Ordinal);
+        Assert.Contains("nearest: ", problem, StringComparison.Ordinal);
+        Assert.Contains("'EightBitConv'", problem, StringComparison.Ordinal);
+        Assert.Equal(QuantPolicy.For<Conv2d>().Use<EightBitConv>(8, 8, o => o.QuantizeInput = false).Build(),
+            Bind("""{ "quantTransformer": { "policy": { "Conv2d": { "type": "EightBitQuantConv" } } } }""", eightBitOnly));
     }
 
     [Fact]
@@ -95,7 +95,9 @@ public class ConfigurationErrorTests
             """{ "quantTransformer": { "policy": { "Conv2d": { "type": "EightBitQuantConv" } } } }""",
             new QuantLayerRegistry());
 
-        Assert.Contains("'EightBitQuantConv' is the reference's name for EightBitConv", Assert.Single(e.Problems), StringComparison.Ordinal);
+        string problem = Assert.Single(e.Problems);
+        Assert.Contains("unknown quantized layer type 'EightBitQuantConv'", problem, StringComparison.Ordinal);
+        Assert.Contains("call AddQuantizers()", problem, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -145,7 +147,10 @@ public class ConfigurationErrorTests
             "quantTransformer:policy:Conv2d: needs \"type\" (a quantized layer name; registered: "
             + string.Join(", ", Registry().Names.Order()) + ")",
             Assert.Single(e.Problems));
-        Assert.Equal(16, Registry().Names.Count);
+        Assert.Equal(8 + 16, Registry().Names.Count);
+        Assert.Contains("LSQ", Registry().Names);
+        Assert.DoesNotContain("LSQConv2d", Registry().Names);
+        Assert.Contains("LSQConv2d", Registry().Aliases);
     }
 
     [Theory]

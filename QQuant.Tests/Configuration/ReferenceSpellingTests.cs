@@ -210,13 +210,14 @@ public class ReferenceSpellingTests
     }
 
     /// <summary>
-    /// <c>ReferenceNames.Layers</c> holds "the defaults of the reference constructor where they differ from ours":
+    /// An alias holds "the defaults of the reference constructor where they differ from ours":
     /// an alias with no differences (<c>LSQConv2d</c>) must keep the defaults registered for the layer it names.
     /// </summary>
     [Fact]
     public void A_reference_alias_without_differing_defaults_keeps_the_registered_defaults()
     {
-        QuantLayerRegistry registry = new QuantLayerRegistry().Add<MyQuantConv>("LSQConv", new QuantLayerDefaults(4, 4));
+        QuantLayerRegistry registry = new QuantLayerRegistry().Add<MyQuantConv>("LSQConv", new QuantLayerDefaults(4, 4))
+            .AddAlias("LSQConv2d", "LSQConv");
 
         QuantPolicy bound = Bind("""
             { "quantTransformer": { "policy": { "Conv2d": { "type": "LSQConv2d" } } } }
@@ -228,7 +229,7 @@ public class ReferenceSpellingTests
     [Fact]
     public void A_reference_alias_resolves_to_a_layer_registered_under_our_name()
     {
-        QuantLayerRegistry registry = new QuantLayerRegistry().Add<MyQuantConv>("LSQConv");
+        QuantLayerRegistry registry = new QuantLayerRegistry().Add<MyQuantConv>("LSQConv").AddAlias("LSQConv2d", "LSQConv");
 
         QuantPolicy bound = Bind("""
             { "quantTransformer": { "policy": { "Conv2d": { "type": "LSQConv2d", "nbits_w": 3, "nbits_a": 2 } } } }

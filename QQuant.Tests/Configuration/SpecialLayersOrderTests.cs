@@ -114,7 +114,7 @@ public class SpecialLayersOrderTests
         Assert.Equal(conv1WeightBits, conv1.ActivationBits);
         Assert.Equal($"Override(\"{second}\")", conv1.Rule);
         Assert.Equal(4, report.Layers.Single(l => l.Name == "conv2").WeightBits);
-        var layer = Assert.IsType<EightBitConv>(model.named_modules().Single(m => m.name == "conv1").module);
+        var layer = Assert.IsType<QuantizedConv2d>(model.named_modules().Single(m => m.name == "conv1").module);
         Assert.Equal(conv1WeightBits, layer.Settings.WeightBits);
         Assert.Equal(conv1WeightBits, layer.WeightQuantizer.Bits);
     }

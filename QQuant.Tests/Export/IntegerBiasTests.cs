@@ -46,8 +46,8 @@ public class IntegerBiasTests
     // ×16 over int8), and its code round_half_even(bias / unit), as the export computes them.
     private static (float[] Bias, float[] Unit, int[] Codes) ByHand(Sequential model)
     {
-        var conv1 = Child<LSQConv>(model, "conv1");
-        var conv2 = Child<LSQConv>(model, "conv2");
+        var conv1 = Child<QuantizedConv2d>(model, "conv1");
+        var conv2 = Child<QuantizedConv2d>(model, "conv2");
         var norm = Child<BatchNorm2d>(model, "bn1");
         float inputStep = ((IExportableQuantizer)conv1.InputQuantizer).ExportGrid(null, out _)!.Scales[0];
         QuantGrid weight = ((IExportableQuantizer)conv1.WeightQuantizer).ExportGrid(conv1.weight, out _)!;
@@ -117,7 +117,7 @@ public class IntegerBiasTests
         (float[] bias, float[] unit, int[] codes) = ByHand(model);
         var norm = Child<BatchNorm2d>(model, "bn1");
         float[] beta = norm.bias!.data<float>().ToArray();
-        float[] convBias = Child<LSQConv>(model, "conv1").bias!.data<float>().ToArray();
+        float[] convBias = Child<QuantizedConv2d>(model, "conv1").bias!.data<float>().ToArray();
         Tensor x = Images(4, 3, 8, seed: 5);
         var options = new OnnxExportOptions { SampleInput = x };
         (OnnxModel onnx, _) = model.ToOnnx(options);
@@ -134,7 +134,7 @@ public class IntegerBiasTests
 
         Assert.Equal(change.Max(Math.Abs), moved.LargestMove, 1e-6);
         Assert.InRange(moved.LargestMoveInCodes, 0, 0.5 + 1e-3);
-        Assert.Equal(convBias, Child<LSQConv>(model, "conv1").bias!.data<float>().ToArray());
+        Assert.Equal(convBias, Child<QuantizedConv2d>(model, "conv1").bias!.data<float>().ToArray());
 
         // A second export writes the same codes, now without a note; a second alignment has nothing left to move.
         (OnnxModel again, OnnxExportReport report) = model.ToOnnx(options);
@@ -156,7 +156,7 @@ public class IntegerBiasTests
         Sequential model = nn.Sequential(("first", first), ("second", Model(affine: false, inChannels: 2)));
         model.eval();
         float[] norm = Child<BatchNorm2d>(first, "bn1").bias!.data<float>().ToArray();
-        float[] conv = Child<LSQConv>(first, "conv2").bias!.data<float>().ToArray();
+        float[] conv = Child<QuantizedConv2d>(first, "conv2").bias!.data<float>().ToArray();
 
         OnnxExportException e = Assert.Throws<OnnxExportException>(
             () => model.AlignBiasesToIntegerGrid(new OnnxExportOptions { InputShape = [1, 3, 8, 8] }));
@@ -164,7 +164,7 @@ public class IntegerBiasTests
         Assert.Equal("second.bn1", e.Path);
         Assert.Contains("no bias parameter", e.Message, StringComparison.Ordinal);
         Assert.Equal(norm, Child<BatchNorm2d>(first, "bn1").bias!.data<float>().ToArray());
-        Assert.Equal(conv, Child<LSQConv>(first, "conv2").bias!.data<float>().ToArray());
+        Assert.Equal(conv, Child<QuantizedConv2d>(first, "conv2").bias!.data<float>().ToArray());
     }
 }
 
@@ -183,7 +183,7 @@ public class OffsetGridExportTests
         model.Quantize(QuantPolicy.For<Conv2d>().Use<LSQPlusConv>(w: 4, a: 4));
         Tensor x = Images(4, 3, 8, seed: 6);
         QuantCalibration.Calibrate(model, [x]);
-        var quantizer = (LsqPlusQuantizer)((LSQPlusConv)model.named_children().Single().module).InputQuantizer;
+        var quantizer = (LsqPlusQuantizer)((QuantizedConv2d)model.named_children().Single().module).InputQuantizer;
         using (no_grad())
         {
             quantizer.Offset!.copy_(quantizer.Step * -6.37);

@@ -231,7 +231,7 @@ public class OnnxExportModelTests(ITestOutputHelper output)
         using var scope = NewDisposeScope();
         var model = nn.Sequential(("conv", nn.Conv2d(2, 3, 3)));
         model.Quantize(QuantPolicy.For<Conv2d>().Use<LSQConv>(w: 4, a: 32));
-        var layer = (LSQConv)model.named_children().Single().module;
+        var layer = (QuantizedConv2d)model.named_children().Single().module;
         QuantCalibration.Calibrate(model, [Images(2, 2, 8)]);
         QuantGrid grid = ((IExportableQuantizer)layer.WeightQuantizer).ExportGrid(layer.weight, out _)!;
 

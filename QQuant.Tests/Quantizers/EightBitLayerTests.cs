@@ -138,7 +138,7 @@ public class EightBitLayerTests
             o.QuantizeInput = quantizeInput;
         });
         using Conv2d conv = nn.Conv2d(3, 5, 3, stride: 2, padding: 1, dtype: float64);
-        using var layer = new EightBitConv(conv, settings);
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, settings);
         var hand = new ByHand(settings);
 
         // A training call (it initialises the input's running maximum), then evaluation on a batch three times as
@@ -165,7 +165,7 @@ public class EightBitLayerTests
             o.QuantizeInput = quantizeInput;
         });
         using Linear linear = nn.Linear(6, 4, dtype: float64);
-        using var layer = new EightBitLinear(linear, settings);
+        using var layer = new QuantizedLinear(linear, EightBit.Instance, settings);
         var hand = new ByHand(settings);
 
         Tensor Expected(Tensor x) => nn.functional.linear(hand.Input(x), hand.Weight(linear.weight), linear.bias);
@@ -187,7 +187,7 @@ public class EightBitLayerTests
     {
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(3, 5, 3, dtype: float64);
-        using var layer = new EightBitConv(conv, Settings(8, 8));
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
         Tensor x = Input(float64, 4, 1, 3, 6, 6);
 
         Tensor floatOut = conv.call(x);
@@ -205,7 +205,7 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = MakeConv(shape, float64);
         var settings = Settings(4, 6, o => o.PerChannelWeights = true);
-        using var layer = new EightBitConv(conv, settings);
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, settings);
         Tensor x = Input(float64, 5, 2, 4, 9, 10);
         var hand = new ByHand(settings);
         Tensor qx = hand.Input(x);
@@ -230,7 +230,7 @@ public class EightBitLayerTests
         {
             using var scope = NewDisposeScope();
             using Conv2d conv = MakeConv(shape, dtype);
-            using var layer = new EightBitConv(conv, Settings(32, 32));
+            using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(32, 32));
             Tensor x = Input(dtype, 6, 2, 4, 9, 10);
 
             Assert.IsType<IdentityQuantizer>(layer.WeightQuantizer);
@@ -248,7 +248,7 @@ public class EightBitLayerTests
         // own Conv2d does not: it fills its padding array without reversing the dimensions, pads the width by (1, 1)
         // and the height by (0, 1), and returns 5x8 for a 6x7 input, so the float layer is no reference here.
         using Conv2d conv = nn.Conv2d(2, 3, (3, 2), padding: Padding.Same, padding_mode: PaddingModes.Reflect, dtype: float64);
-        using var layer = new EightBitConv(conv, Settings(32, 32));
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(32, 32));
         Tensor x = Input(float64, 17, 1, 2, 6, 7);
 
         Tensor actual = layer.call(x);
@@ -264,7 +264,7 @@ public class EightBitLayerTests
     {
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(3, 4, 3, dtype: float64);
-        using var layer = new EightBitConv(conv, Settings(8, 8));
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
 
         layer.to(ScalarType.Float32);
 
@@ -283,7 +283,7 @@ public class EightBitLayerTests
         {
             using var scope = NewDisposeScope();
             using Linear linear = nn.Linear(7, 3, hasBias: bias, dtype: float64);
-            using var layer = new EightBitLinear(linear, Settings(32, 32));
+            using var layer = new QuantizedLinear(linear, EightBit.Instance, Settings(32, 32));
             Tensor x = Input(float64, 7, 4, 2, 7);
 
             Identical(linear.call(x), layer.call(x));
@@ -295,7 +295,7 @@ public class EightBitLayerTests
     {
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(3, 4, 3, padding: 1, dtype: float64);
-        using var layer = new EightBitConv(conv, Settings(8, 8, o => o.QuantizeInput = false));
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8, o => o.QuantizeInput = false));
         Tensor x = Input(float64, 8, 2, 3, 5, 5);
         Tensor before = x.clone();
 
@@ -308,7 +308,7 @@ public class EightBitLayerTests
         Tensor qw = new MaxAbsQuantizer(8, signed: true, perChannel: false).call(conv.weight);
         Identical(nn.functional.conv2d(x, qw, conv.bias, [1, 1], [1, 1], [1, 1], 1), actual);
         // With the input quantized the result is different, so the test above would notice a quantized input.
-        using var quantizing = new EightBitConv(conv, Settings(8, 8));
+        using var quantizing = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
         Assert.False(quantizing.call(x).eq(actual).all().ToBoolean());
     }
 
@@ -317,7 +317,7 @@ public class EightBitLayerTests
     {
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(4, 2, dtype: float64);
-        using var layer = new EightBitLinear(linear, Settings(2, 2, o => o.ActivationSign = ActivationSign.Unsigned));
+        using var layer = new QuantizedLinear(linear, EightBit.Instance, Settings(2, 2, o => o.ActivationSign = ActivationSign.Unsigned));
         Tensor x = Input(float64, 9, 3, 4);
         Tensor before = x.clone();
 
@@ -346,8 +346,8 @@ public class EightBitLayerTests
         });
         using Conv2d conv = nn.Conv2d(2, 2, 1);
         using Linear linear = nn.Linear(2, 2);
-        using var convLayer = new EightBitConv(conv, settings);
-        using var linearLayer = new EightBitLinear(linear, settings);
+        using var convLayer = new QuantizedConv2d(conv, EightBit.Instance, settings);
+        using var linearLayer = new QuantizedLinear(linear, EightBit.Instance, settings);
         using Tensor dataWithNegatives = Input(ScalarType.Float32, 19, 4, 2);
 
         foreach (IQuantizedLayer layer in new IQuantizedLayer[] { convLayer, linearLayer })
@@ -376,9 +376,9 @@ public class EightBitLayerTests
     {
         using Conv2d conv = nn.Conv2d(4, 6, (3, 5), stride: (2, 1), padding: (1, 2), dilation: (1, 2), groups: 2,
             padding_mode: PaddingModes.Circular);
-        using var layer = new EightBitConv(conv, Settings(8, 8));
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
         using Conv2d same = nn.Conv2d(4, 4, 3, padding: Padding.Same);
-        using var sameLayer = new EightBitConv(same, Settings(8, 8));
+        using var sameLayer = new QuantizedConv2d(same, EightBit.Instance, Settings(8, 8));
 
         Assert.Equal(4, layer.InChannels);
         Assert.Equal(6, layer.OutChannels);
@@ -397,7 +397,7 @@ public class EightBitLayerTests
     public void EightBitLinear_copies_its_sizes()
     {
         using Linear linear = nn.Linear(7, 3);
-        using var layer = new EightBitLinear(linear, Settings(8, 8));
+        using var layer = new QuantizedLinear(linear, EightBit.Instance, Settings(8, 8));
 
         Assert.Equal(7, layer.InFeatures);
         Assert.Equal(3, layer.OutFeatures);
@@ -409,8 +409,8 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(3, 4, 3, dtype: float64);
         using Linear linear = nn.Linear(5, 2, dtype: float64);
-        using var convLayer = new EightBitConv(conv, Settings(32, 32));
-        using var linearLayer = new EightBitLinear(linear, Settings(8, 8));
+        using var convLayer = new QuantizedConv2d(conv, EightBit.Instance, Settings(32, 32));
+        using var linearLayer = new QuantizedLinear(linear, EightBit.Instance, Settings(8, 8));
         Tensor convWeight = convLayer.weight.detach().clone();
         Tensor convBias = convLayer.bias!.detach().clone();
         Tensor linearWeight = linearLayer.weight.detach().clone();
@@ -455,8 +455,8 @@ public class EightBitLayerTests
         conv.weight.requires_grad_(false);
         linear.bias!.requires_grad_(false);
 
-        using var convLayer = new EightBitConv(conv, Settings(8, 8));
-        using var linearLayer = new EightBitLinear(linear, Settings(8, 8));
+        using var convLayer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
+        using var linearLayer = new QuantizedLinear(linear, EightBit.Instance, Settings(8, 8));
 
         Assert.Equal(dtype, convLayer.weight.dtype);
         Assert.Equal(dtype, convLayer.bias!.dtype);
@@ -481,8 +481,8 @@ public class EightBitLayerTests
     {
         using Conv2d conv = nn.Conv2d(3, 4, 3, bias: false);
         using Linear linear = nn.Linear(5, 2, hasBias: false);
-        using var convLayer = new EightBitConv(conv, Settings(8, 8));
-        using var linearLayer = new EightBitLinear(linear, Settings(8, 8));
+        using var convLayer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
+        using var linearLayer = new QuantizedLinear(linear, EightBit.Instance, Settings(8, 8));
 
         Assert.Null(convLayer.bias);
         Assert.Null(linearLayer.bias);
@@ -497,7 +497,7 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Conv2d source = nn.Conv2d(3, 4, 3, dtype: float64);
         using Conv2d other = nn.Conv2d(3, 4, 3, dtype: float64);
-        using var layer = new EightBitConv(source, Settings(8, 8));
+        using var layer = new QuantizedConv2d(source, EightBit.Instance, Settings(8, 8));
 
         var (missing, unexpected) = layer.load_state_dict(other.state_dict(), strict: false);
 
@@ -519,8 +519,8 @@ public class EightBitLayerTests
         using Conv2d conv = nn.Conv2d(3, 4, 3, dtype: float64);
         using Linear linear = nn.Linear(5, 3, dtype: float64);
         var settings = Settings(bits, 8, o => o.PerChannelWeights = perChannel);
-        using var convLayer = new EightBitConv(conv, settings);
-        using var linearLayer = new EightBitLinear(linear, settings);
+        using var convLayer = new QuantizedConv2d(conv, EightBit.Instance, settings);
+        using var linearLayer = new QuantizedLinear(linear, EightBit.Instance, settings);
         var hand = new ByHand(settings);
 
         foreach (QuantizedLayer layer in new QuantizedLayer[] { convLayer, linearLayer })
@@ -618,7 +618,7 @@ public class EightBitLayerTests
         {
             // What validation accepts, the constructors can build.
             using Conv2d source = nn.Conv2d(2, 2, 1);
-            using var layer = new EightBitConv(source, settings);
+            using var layer = new QuantizedConv2d(source, EightBit.Instance, settings);
         }
     }
 
@@ -627,19 +627,19 @@ public class EightBitLayerTests
     private static IEnumerable<string> ValidateLinear(QuantLayerSettings s) => Validate<EightBitLinear>(s);
 
     private static IEnumerable<string> Validate<TLayer>(QuantLayerSettings s)
-        where TLayer : nn.Module<Tensor, Tensor>, IQuantizedLayer<TLayer> => TLayer.ValidateSettings(s);
+        where TLayer : IQuantLayerType => QuantLayerDescriptor.Of<TLayer>().Scheme!.Validate(typeof(TLayer).Name, s);
 
     [Fact]
     public void The_layers_convert_exactly_their_float_type()
     {
-        Assert.Equal([typeof(Conv2d)], EightBitConv.ConvertsFrom);
-        Assert.Equal([typeof(Linear)], EightBitLinear.ConvertsFrom);
+        Assert.Equal([typeof(Conv2d)], QuantLayerDescriptor.Of<EightBitConv>().ConvertsFrom);
+        Assert.Equal([typeof(Linear)], QuantLayerDescriptor.Of<EightBitLinear>().ConvertsFrom);
         using Conv2d conv = nn.Conv2d(2, 2, 1);
         using Linear linear = nn.Linear(2, 2);
-        using var fromConv = EightBitConv.FromFloat(conv, Settings(8, 8));
-        using var fromLinear = EightBitLinear.FromFloat(linear, Settings(8, 8));
-        Assert.IsType<EightBitConv>(fromConv);
-        Assert.IsType<EightBitLinear>(fromLinear);
+        using var fromConv = QuantLayerDescriptor.Of<EightBitConv>().Create(conv, Settings(8, 8));
+        using var fromLinear = QuantLayerDescriptor.Of<EightBitLinear>().Create(linear, Settings(8, 8));
+        Assert.IsType<QuantizedConv2d>(fromConv);
+        Assert.IsType<QuantizedLinear>(fromLinear);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -654,7 +654,7 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(3, 4, 3, stride: 2, padding: 1, dtype: float64);
         var settings = Settings(w, a, o => o.PerChannelWeights = perChannel);
-        using var layer = new EightBitConv(conv, settings);
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, settings);
         Tensor x = Input(float64, 11, 2, 3, 7, 7).requires_grad_(true);
         Tensor g = Input(float64, 12, 2, 4, 4, 4);
         var hand = new ByHand(settings);
@@ -682,7 +682,7 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(6, 3, dtype: float64);
         var settings = Settings(8, 4, o => o.ActivationSign = ActivationSign.Unsigned);
-        using var layer = new EightBitLinear(linear, settings);
+        using var layer = new QuantizedLinear(linear, EightBit.Instance, settings);
         Tensor x = Input(float64, 13, 5, 6).requires_grad_(true);
         Tensor g = Input(float64, 14, 5, 3);
         var hand = new ByHand(settings);
@@ -708,8 +708,8 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(3, 4, 3, padding: 1);
         using Linear linear = nn.Linear(4 * 5 * 5, 3);
-        using var convLayer = new EightBitConv(conv, Settings(8, 8, o => o.QuantizeInput = false));
-        using var linearLayer = new EightBitLinear(linear, Settings(8, 8));
+        using var convLayer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8, o => o.QuantizeInput = false));
+        using var linearLayer = new QuantizedLinear(linear, EightBit.Instance, Settings(8, 8));
         Tensor x = Input(ScalarType.Float32, 15, 2, 3, 5, 5);
         Tensor target = tensor(new long[] { 0, 2 });
 
@@ -738,7 +738,7 @@ public class EightBitLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(2, 3, 3, dtype: float64);
         conv.weight.requires_grad_(false);
-        using var layer = new EightBitConv(conv, Settings(8, 8));
+        using var layer = new QuantizedConv2d(conv, EightBit.Instance, Settings(8, 8));
 
         layer.call(Input(float64, 16, 1, 2, 4, 4)).sum().backward();
 

@@ -289,8 +289,8 @@ public class RunningMaxAbsQuantizerTests
             Tensor x = Vector(batch).to(float32);
             Tensor input = Module switch
             {
-                EightBitConv => x.view(1, 3, 1, 1),
-                EightBitLinear => x.view(1, 3),
+                QuantizedConv2d => x.view(1, 3, 1, 1),
+                QuantizedLinear => x.view(1, 3),
                 _ => x,
             };
             return Module.call(input).MoveToOuterDisposeScope();
@@ -308,8 +308,8 @@ public class RunningMaxAbsQuantizerTests
 
         var settings = new QuantLayerSettings(8, bits, new EightBitOptions { ActivationSign = ActivationSign.Signed, InputMomentum = momentum });
         QuantizedLayer layer = route == "EightBitLinear"
-            ? new EightBitLinear(nn.Linear(3, 2), settings)
-            : new EightBitConv(nn.Conv2d(3, 2, 1), settings) { RecomputeQuantizedInput = route.EndsWith("pass", StringComparison.Ordinal) };
+            ? new QuantizedLinear(nn.Linear(3, 2), EightBit.Instance, settings)
+            : new QuantizedConv2d(nn.Conv2d(3, 2, 1), EightBit.Instance, settings) { RecomputeQuantizedInput = route.EndsWith("pass", StringComparison.Ordinal) };
         return new Route(layer, Assert.IsType<RunningMaxAbsQuantizer>(layer.InputQuantizer));
     }
 
@@ -617,7 +617,7 @@ public class RunningMaxAbsQuantizerTests
     public void The_default_momentum_is_0_1_for_the_quantizer_and_the_layers()
     {
         using var q = new RunningMaxAbsQuantizer(8, ActivationSign.Auto);
-        using var layer = new EightBitLinear(nn.Linear(2, 2), new QuantLayerSettings(8, 8, new QuantLayerOptions()));
+        using var layer = new QuantizedLinear(nn.Linear(2, 2), EightBit.Instance, new QuantLayerSettings(8, 8, new QuantLayerOptions()));
 
         Assert.Equal(0.1, RunningMaxAbsQuantizer.DefaultMomentum);
         Assert.Equal(0.1, q.Momentum);

@@ -22,7 +22,7 @@ public sealed class ContainerTests
         model.Quantize(TwoBitConvs);
 
         Assert.Equal(["conv", "relu"], model.named_children().Select(c => c.name));
-        var conv = Assert.IsType<EightBitConv>(model.named_children().First().module);
+        var conv = Assert.IsType<QuantizedConv2d>(model.named_children().First().module);
         AssertForwardUses(model, x, y => nn.functional.relu(conv.call(y)), before);
     }
 
@@ -36,7 +36,7 @@ public sealed class ContainerTests
         QuantizationReport report = model.Quantize(TwoBitConvs);
 
         Assert.Equal(QuantDecision.Quantized, report.Row("outer.inner.conv").Decision);
-        var conv = Assert.IsType<EightBitConv>(model.named_modules().Single(m => m.name == "outer.inner.conv").module);
+        var conv = Assert.IsType<QuantizedConv2d>(model.named_modules().Single(m => m.name == "outer.inner.conv").module);
         AssertForwardUses(model, x, y => nn.functional.relu(conv.call(y)), before);
     }
 
@@ -57,8 +57,8 @@ public sealed class ContainerTests
         model.Quantize(TwoBitConvs);
 
         Assert.Equal(["blocks", "blocks.0", "blocks.1", "blocks.2"], model.named_modules().Take(4).Select(m => m.name));
-        var first = Assert.IsType<EightBitConv>(Module(model, "blocks.0"));
-        var last = Assert.IsType<EightBitConv>(Module(model, "blocks.2"));
+        var first = Assert.IsType<QuantizedConv2d>(Module(model, "blocks.0"));
+        var last = Assert.IsType<QuantizedConv2d>(Module(model, "blocks.2"));
         AssertForwardUses(model, x, y => last.call(nn.functional.relu(first.call(y))), before);
     }
 
@@ -71,8 +71,8 @@ public sealed class ContainerTests
 
         model.Quantize(TwoBitConvs);
 
-        var first = Assert.IsType<EightBitConv>(Module(model, "stages.first"));
-        var second = Assert.IsType<EightBitConv>(Module(model, "stages.second"));
+        var first = Assert.IsType<QuantizedConv2d>(Module(model, "stages.first"));
+        var second = Assert.IsType<QuantizedConv2d>(Module(model, "stages.second"));
         AssertForwardUses(model, x, y => second.call(first.call(y)), before);
     }
 
@@ -85,8 +85,8 @@ public sealed class ContainerTests
 
         model.Quantize(TwoBitConvs);
 
-        var first = Assert.IsType<EightBitConv>(Module(model, "layer0"));
-        var second = Assert.IsType<EightBitConv>(Module(model, "layer1"));
+        var first = Assert.IsType<QuantizedConv2d>(Module(model, "layer0"));
+        var second = Assert.IsType<QuantizedConv2d>(Module(model, "layer1"));
         AssertForwardUses(model, x, y => second.call(first.call(y)), before);
     }
 
@@ -100,7 +100,7 @@ public sealed class ContainerTests
         QuantizationReport report = model.Quantize(TwoBitConvs);
 
         Assert.Equal([QuantDecision.Quantized, QuantDecision.Quantized], report.Layers.Select(l => l.Decision));
-        var a = Assert.IsType<EightBitConv>(Module(model, "a"));
+        var a = Assert.IsType<QuantizedConv2d>(Module(model, "a"));
         Assert.Same(a, Module(model, "b"));
         Assert.Equal(2, model.parameters().Count());
         AssertForwardUses(model, x, y => a.call(a.call(y)), before);

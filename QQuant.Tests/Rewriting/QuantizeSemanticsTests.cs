@@ -33,8 +33,9 @@ public sealed class QuantizeSemanticsTests
 
         Assert.True(done.Applied);
         Assert.Equal(plan.Layers, done.Layers);
-        Assert.Equal(typeof(EightBitConv), model.TypeAt("neck.conv"));
-        Assert.Equal(typeof(EightBitLinear), model.TypeAt("head.fc"));
+        Assert.Equal(typeof(QuantizedConv2d), model.TypeAt("neck.conv"));
+        Assert.Equal(typeof(QuantizedLinear), model.TypeAt("head.fc"));
+        Assert.Equal(["EightBitConv", "EightBitLinear"], done.Layers.Where(l => l.Decision == QuantDecision.Quantized).Select(l => l.NewType).Distinct());
     }
 
     [Fact]
@@ -66,7 +67,7 @@ public sealed class QuantizeSemanticsTests
 
         model.Quantize(EightBit);
 
-        var conv = (EightBitConv)ContainerTests.Module(model, "neck.conv");
+        var conv = (QuantizedConv2d)ContainerTests.Module(model, "neck.conv");
         Assert.Equal(["weight", "bias"], conv.named_parameters(recurse: false).Select(p => p.name));
         Assert.Equal(float64, conv.weight.dtype);
         Assert.False(conv.weight.requires_grad);
@@ -106,7 +107,7 @@ public sealed class QuantizeSemanticsTests
         Assert.Equal(quantizerState.Order(), missing.Order());
         Assert.Equal(5 * 3, quantizerState.Length);
         Assert.Equal(trained.state_dict().Keys.Concat(quantizerState).Order(), model.state_dict().Keys.Order());
-        var conv = (EightBitConv)ContainerTests.Module(model, "backbone.conv1");
+        var conv = (QuantizedConv2d)ContainerTests.Module(model, "backbone.conv1");
         var source = (Conv2d)ContainerTests.Module(trained, "backbone.conv1");
         Assert.True(conv.weight.equal(source.weight).all().item<bool>());
     }
@@ -134,7 +135,7 @@ public sealed class QuantizeSemanticsTests
 
         model.to(float64);
 
-        var conv = (EightBitConv)ContainerTests.Module(model, "neck.conv");
+        var conv = (QuantizedConv2d)ContainerTests.Module(model, "neck.conv");
         Assert.Equal(float64, conv.weight.dtype);
         using Tensor y = model.call(torch.randn(1, 3, 4, 4, dtype: float64));
         Assert.Equal(float64, y.dtype);

@@ -57,7 +57,7 @@ public sealed class RewriteErrorTests
     {
         var error = Assert.Throws<QuantizationException>(() => new SealedFieldNet().Quantize(Convs));
 
-        Assert.Contains("'conv': SealedFieldNet.conv holds Conv2d, which cannot hold EightBitConv", error.Message);
+        Assert.Contains("'conv': SealedFieldNet.conv holds Conv2d, which cannot hold QuantizedConv2d", error.Message);
         Assert.Contains("declare the field Module<Tensor, Tensor>", error.Message);
     }
 

@@ -98,7 +98,7 @@ public sealed class RewriteRobustnessTests
         QuantizationReport report = model.Quantize(QuantPolicy.For<Conv2d>().Use<EightBitConv>(4, 4));
 
         Assert.Equal(2, report.Count(QuantDecision.Quantized));
-        Assert.All(model.children(), c => Assert.IsType<EightBitConv>(c));
+        Assert.All(model.children(), c => Assert.IsType<QuantizedConv2d>(c));
     }
 
     [Fact]

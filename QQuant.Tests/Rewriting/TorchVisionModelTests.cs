@@ -112,12 +112,12 @@ public class TorchVisionModelTests(ITestOutputHelper output)
                 nn.Module now = after[name];
                 if (module is Conv2d)
                 {
-                    var conv = Assert.IsType<EightBitConv>(now);
+                    var conv = Assert.IsType<QuantizedConv2d>(now);
                     Assert.Equal(name == firstConv ? typeof(IdentityQuantizer) : typeof(RunningMaxAbsQuantizer), conv.InputQuantizer.GetType());
                 }
                 else
                 {
-                    Assert.IsType<RunningMaxAbsQuantizer>(Assert.IsType<EightBitLinear>(now).InputQuantizer);
+                    Assert.IsType<RunningMaxAbsQuantizer>(Assert.IsType<QuantizedLinear>(now).InputQuantizer);
                 }
 
                 var layer = (QuantizedLayer)now;

@@ -20,7 +20,7 @@ internal sealed class QuantizedConv2dEmitter : OnnxEmitter<QuantizedConv2d>
             context.MarkFoldable(output.Name, new FoldableConvolution(context.Path, output.Name, scales, bias!, codes!, output.Sample));
         }
 
-        context.Report(new OnnxLayerExport(context.Path, module.GetType().Name, weightDescription, inputDescription, null, notes));
+        context.Report(new OnnxLayerExport(context.Path, module.GetName(), weightDescription, inputDescription, null, notes));
         return output;
     }
 }

@@ -10,7 +10,7 @@ internal sealed class QuantizedLinearEmitter : OnnxEmitter<QuantizedLinear>
         (string weight, _, _, string weightDescription) = QuantizedWeightEmission.Emit(context, module, notes);
         string? bias = module.bias is null ? null : context.Floats("bias", module.bias);
         OnnxValue output = LinearEmitter.Emit(context, x, weight, bias, module.call(input.Sample));
-        context.Report(new OnnxLayerExport(context.Path, module.GetType().Name, weightDescription, inputDescription, null, notes));
+        context.Report(new OnnxLayerExport(context.Path, module.GetName(), weightDescription, inputDescription, null, notes));
         return output;
     }
 }

@@ -7,9 +7,9 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-// Your own quantized layer, end to end: MyQuantizer (a symmetric uniform quantizer with a learnable step) inside
-// MyQuantConv, registered by name through dependency injection, named in a JSON policy (quant-policy.json), applied
-// to a small CNN, and trained for a few steps on synthetic data.
+// Your own quantizer, end to end: MyQuantizer (a symmetric uniform quantizer with a learnable step) and the scheme
+// that uses it (MyScheme), registered by name through dependency injection, named in a JSON policy
+// (quant-policy.json), applied to a small CNN, and trained for a few steps on synthetic data.
 TorchEnvironment.EnsureLoaded();
 random.manual_seed(0);
 
@@ -20,15 +20,15 @@ IConfiguration configuration = new ConfigurationBuilder()
 
 var services = new ServiceCollection();
 services.AddQQuant()                                  // the layer registry
-    .AddQuantizers()                                  // the built-in layers (EightBitLinear, LSQConv, ...)
-    .AddQuantLayer<MyQuantConv>("MyQuantConv")        // yours, by the name the JSON uses
+    .AddQuantizers()                                  // the built-in schemes (EightBitLinear, LSQ, ...)
+    .AddScheme<MyScheme>()                            // yours, by the name the JSON uses ("MyQuant")
     .AddPolicy(configuration.GetSection("quantTransformer"));
 using ServiceProvider provider = services.BuildServiceProvider();
 QuantPolicy policy = provider.GetRequiredService<QuantPolicy>();   // a bad config throws here, naming the key
 
 // Without JSON the same policy reads:
-//   QuantPolicy.For<Conv2d>().Use<MyQuantConv>(4, 4).For<Linear>().Use<EightBitLinear>(8, 8)
-//       .Override("conv1", r => r.Use<MyQuantConv>(8, 8, o => o.QuantizeInput = false))
+//   QuantPolicy.For<Conv2d>().Use<MyScheme>(4, 4).For<Linear>().Use<EightBitLinear>(8, 8)
+//       .Override("conv1", r => r.Use<MyScheme>(8, 8, o => o.QuantizeInput = false))
 using Sequential model = nn.Sequential(
     ("conv1", nn.Conv2d(3, 8, 3, padding: 1)),
     ("relu1", nn.ReLU()),
@@ -42,7 +42,7 @@ QuantizationReport report = model.Quantize(policy);
 Console.WriteLine(report);
 Console.WriteLine();
 
-var conv2 = (MyQuantConv)model.named_modules().Single(m => m.name == "conv2").module;
+var conv2 = (QuantizedConv2d)model.named_modules().Single(m => m.name == "conv2").module;
 var weightQuantizer = (MyQuantizer)conv2.WeightQuantizer;
 var inputQuantizer = (MyQuantizer)conv2.InputQuantizer;
 

@@ -29,7 +29,7 @@ public class DsqDoReFaLayerTests
     public void DSQLinear_state_dict_holds_the_weight_bias_and_both_quantizers_bounds_alpha_and_flags()
     {
         using var linear = nn.Linear(3, 2);
-        using var layer = new DSQLinear(linear, Settings<DsqOptions>(4, 4));
+        using var layer = new QuantizedLinear(linear, Dsq.Instance, Settings<DsqOptions>(4, 4));
 
         Assert.Equal(Keys(true, DsqQuantizerKeys, DsqQuantizerKeys), layer.state_dict().Keys.Order());
         Assert.IsType<DsqQuantizer>(layer.WeightQuantizer);
@@ -40,7 +40,7 @@ public class DsqDoReFaLayerTests
     public void DSQConv_state_dict_holds_the_weight_and_both_quantizers_bounds_alpha_and_flags()
     {
         using var conv = nn.Conv2d(2, 3, 3, bias: false);
-        using var layer = new DSQConv(conv, Settings<DsqOptions>(2, 4));
+        using var layer = new QuantizedConv2d(conv, Dsq.Instance, Settings<DsqOptions>(2, 4));
 
         Assert.Equal(Keys(false, DsqQuantizerKeys, DsqQuantizerKeys), layer.state_dict().Keys.Order());
     }
@@ -49,7 +49,7 @@ public class DsqDoReFaLayerTests
     public void DoReFaLinear_state_dict_holds_only_the_flags_of_its_quantizers()
     {
         using var linear = nn.Linear(3, 2);
-        using var layer = new DoReFaLinear(linear, Settings<QuantLayerOptions>(2, 4));
+        using var layer = new QuantizedLinear(linear, DoReFa.Instance, Settings<QuantLayerOptions>(2, 4));
 
         Assert.Equal(Keys(true, ["initialized", "signed"], ["initialized", "signed"]), layer.state_dict().Keys.Order());
         Assert.IsType<DoReFaWeightQuantizer>(layer.WeightQuantizer);
@@ -60,7 +60,7 @@ public class DsqDoReFaLayerTests
     public void DoReFaConv_state_dict_holds_only_the_flags_of_its_quantizers()
     {
         using var conv = nn.Conv2d(2, 3, 3);
-        using var layer = new DoReFaConv(conv, Settings<QuantLayerOptions>(4, 2, o => o.PerChannelWeights = true));
+        using var layer = new QuantizedConv2d(conv, DoReFa.Instance, Settings<QuantLayerOptions>(4, 2, o => o.PerChannelWeights = true));
 
         Assert.Equal(Keys(true, ["initialized", "signed"], ["initialized", "signed"]), layer.state_dict().Keys.Order());
         Assert.True(((DoReFaWeightQuantizer)layer.WeightQuantizer).PerChannel);
@@ -70,7 +70,7 @@ public class DsqDoReFaLayerTests
     public void DSQ_weight_quantizer_is_signed_and_the_input_follows_the_options_sign()
     {
         using var linear = nn.Linear(3, 2);
-        using var layer = new DSQLinear(linear, Settings<DsqOptions>(4, 4, o => o.ActivationSign = ActivationSign.Unsigned));
+        using var layer = new QuantizedLinear(linear, Dsq.Instance, Settings<DsqOptions>(4, 4, o => o.ActivationSign = ActivationSign.Unsigned));
 
         Assert.Equal(ActivationSign.Signed, ((DsqQuantizer)layer.WeightQuantizer).Sign);
         Assert.Equal(ActivationSign.Unsigned, ((DsqQuantizer)layer.InputQuantizer).Sign);
@@ -81,7 +81,7 @@ public class DsqDoReFaLayerTests
     {
         using var scope = NewDisposeScope();
         using var linear = nn.Linear(3, 2);
-        using var layer = new DSQLinear(linear, Settings<DsqOptions>(4, 4, o => o.InitialAlpha = 0.35));
+        using var layer = new QuantizedLinear(linear, Dsq.Instance, Settings<DsqOptions>(4, 4, o => o.InitialAlpha = 0.35));
 
         Close([0.35], ((DsqQuantizer)layer.WeightQuantizer).Alpha, 1e-7);
         Close([0.35], ((DsqQuantizer)layer.InputQuantizer).Alpha, 1e-7);
@@ -92,7 +92,7 @@ public class DsqDoReFaLayerTests
     {
         using var scope = NewDisposeScope();
         using var conv = nn.Conv2d(2, 3, 3);
-        using var layer = new DSQConv(conv, Settings<QuantLayerOptions>(4, 4));
+        using var layer = new QuantizedConv2d(conv, Dsq.Instance, Settings<QuantLayerOptions>(4, 4));
 
         Close([0.2], ((DsqQuantizer)layer.WeightQuantizer).Alpha, 1e-7);
         Close([0.2], ((DsqQuantizer)layer.InputQuantizer).Alpha, 1e-7);
@@ -123,7 +123,7 @@ public class DsqDoReFaLayerTests
     {
         QuantLayerSettings settings = Settings<DsqOptions>(32, 4, o => o.PerChannelWeights = true);
 
-        Assert.Empty(DSQLinear.ValidateSettings(settings));
+        Assert.Empty(QuantLayerDescriptor.Of<DSQLinear>().Scheme!.Validate("DSQLinear", settings));
     }
 
     [Theory]
@@ -169,7 +169,7 @@ public class DsqDoReFaLayerTests
         using var scope = NewDisposeScope();
         // The layer's quantizers initialise from the first batch and the weight; hand-built quantizers do the same.
         using var linear = nn.Linear(4, 3, dtype: float64);
-        using var layer = new DSQLinear(linear, Settings<DsqOptions>(2, 4));
+        using var layer = new QuantizedLinear(linear, Dsq.Instance, Settings<DsqOptions>(2, 4));
         layer.to(float64);
         layer.train();
         Tensor x = Matrix([2, 4], -1, 0.3, 0.8, 2, 0.1, -0.4, 1.2, 0.6);
@@ -190,7 +190,7 @@ public class DsqDoReFaLayerTests
         using var scope = NewDisposeScope();
         // Fixed unsigned inputs: usable in evaluation at once; the weight per channel.
         using var linear = nn.Linear(3, 2, dtype: float64);
-        using var layer = new DoReFaLinear(linear,
+        using var layer = new QuantizedLinear(linear, DoReFa.Instance,
             Settings<QuantLayerOptions>(2, 4, o => { o.ActivationSign = ActivationSign.Unsigned; o.PerChannelWeights = true; }));
         layer.to(float64);
         layer.eval();

@@ -215,14 +215,14 @@ public class RecomputedConvolutionTests
         var settings = new QuantLayerSettings(4, 4, new QuantLayerOptions());
         return method switch
         {
-            "LSQ" => new LSQConv(conv, settings),
-            "LSQ+" => new LSQPlusConv(conv, settings),
-            "DSQ" => new DSQConv(conv, settings),
-            "DoReFa" => new DoReFaConv(conv, settings),
-            "PACT" => new PACTConv(conv, settings),
-            "APoT" => new APoTConv(conv, settings),
-            "uniform" => new UniformConv(conv, settings),
-            "8-bit" => new EightBitConv(conv, new QuantLayerSettings(8, 8, new QuantLayerOptions())),
+            "LSQ" => new QuantizedConv2d(conv, global::QQuant.Quantizers.Lsq.Instance, settings),
+            "LSQ+" => new QuantizedConv2d(conv, LsqPlus.Instance, settings),
+            "DSQ" => new QuantizedConv2d(conv, Dsq.Instance, settings),
+            "DoReFa" => new QuantizedConv2d(conv, DoReFa.Instance, settings),
+            "PACT" => new QuantizedConv2d(conv, Pact.Instance, settings),
+            "APoT" => new QuantizedConv2d(conv, APoT.Instance, settings),
+            "uniform" => new QuantizedConv2d(conv, global::QQuant.Quantizers.Uniform.Instance, settings),
+            "8-bit" => new QuantizedConv2d(conv, EightBit.Instance, new QuantLayerSettings(8, 8, new QuantLayerOptions())),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
         };
     }

@@ -21,10 +21,10 @@ public class LsqLayerTests
 
     private static nn.Module<Tensor, Tensor> Build(string layer, QuantLayerOptions options, bool bias = true) => layer switch
     {
-        "LSQConv" => new LSQConv(nn.Conv2d(2, 3, 3, bias: bias), Settings(options)),
-        "LSQLinear" => new LSQLinear(nn.Linear(5, 3, hasBias: bias), Settings(options)),
-        "LSQPlusConv" => new LSQPlusConv(nn.Conv2d(2, 3, 3, bias: bias), Settings(options)),
-        "LSQPlusLinear" => new LSQPlusLinear(nn.Linear(5, 3, hasBias: bias), Settings(options)),
+        "LSQConv" => new QuantizedConv2d(nn.Conv2d(2, 3, 3, bias: bias), global::QQuant.Quantizers.Lsq.Instance, Settings(options)),
+        "LSQLinear" => new QuantizedLinear(nn.Linear(5, 3, hasBias: bias), global::QQuant.Quantizers.Lsq.Instance, Settings(options)),
+        "LSQPlusConv" => new QuantizedConv2d(nn.Conv2d(2, 3, 3, bias: bias), LsqPlus.Instance, Settings(options)),
+        "LSQPlusLinear" => new QuantizedLinear(nn.Linear(5, 3, hasBias: bias), LsqPlus.Instance, Settings(options)),
         _ => throw new ArgumentException(layer),
     };
 
@@ -170,7 +170,7 @@ public class LsqLayerTests
         using var scope = NewDisposeScope();
         using var generator = new Generator(3);
         using Linear linear = nn.Linear(6, 3, dtype: float64);
-        using var layer = new LSQLinear(linear, Settings(new LsqOptions { PerChannelWeights = perChannel }));
+        using var layer = new QuantizedLinear(linear, global::QQuant.Quantizers.Lsq.Instance, Settings(new LsqOptions { PerChannelWeights = perChannel }));
         layer.to(float64);
         Tensor x = randn([4, 6], dtype: float64, generator: generator);
 
@@ -194,7 +194,7 @@ public class LsqLayerTests
         using var scope = NewDisposeScope();
         using var generator = new Generator(4);
         using Conv2d conv = nn.Conv2d(2, 3, 3, padding: 1, dtype: float64);
-        using var layer = new LSQPlusConv(conv, Settings(new LsqPlusOptions { PerChannelWeights = true }, w: 4, a: 2));
+        using var layer = new QuantizedConv2d(conv, LsqPlus.Instance, Settings(new LsqPlusOptions { PerChannelWeights = true }, w: 4, a: 2));
         layer.to(float64);
         Tensor x = randn([2, 2, 5, 5], dtype: float64, generator: generator);
 
@@ -236,8 +236,8 @@ public class LsqLayerTests
                 ? new LsqOptions { PerChannelWeights = perChannel, ScaleGradient = scaleGradient }
                 : new LsqPlusOptions { PerChannelWeights = perChannel, ScaleGradient = scaleGradient };
             using nn.Module<Tensor, Tensor> layer = kind == "LSQLinear"
-                ? new LSQLinear(linear, Settings(options))
-                : new LSQPlusLinear(linear, Settings(options));
+                ? new QuantizedLinear(linear, global::QQuant.Quantizers.Lsq.Instance, Settings(options))
+                : new QuantizedLinear(linear, LsqPlus.Instance, Settings(options));
             layer.to(float64);
             (layer.call(x) * c).sum().backward();
             var parameters = layer.named_parameters().ToDictionary(p => p.name, p => p.parameter);
@@ -263,10 +263,10 @@ public class LsqLayerTests
     [Fact]
     public void The_layers_offer_their_own_options()
     {
-        Assert.IsType<LsqOptions>(LSQConv.CreateOptions());
-        Assert.IsType<LsqOptions>(LSQLinear.CreateOptions());
-        Assert.IsType<LsqPlusOptions>(LSQPlusConv.CreateOptions());
-        Assert.IsType<LsqPlusOptions>(LSQPlusLinear.CreateOptions());
+        Assert.IsType<LsqOptions>(QuantLayerDescriptor.Of<LSQConv>().CreateOptions());
+        Assert.IsType<LsqOptions>(QuantLayerDescriptor.Of<LSQLinear>().CreateOptions());
+        Assert.IsType<LsqPlusOptions>(QuantLayerDescriptor.Of<LSQPlusConv>().CreateOptions());
+        Assert.IsType<LsqPlusOptions>(QuantLayerDescriptor.Of<LSQPlusLinear>().CreateOptions());
     }
 
     [Theory]
@@ -286,10 +286,10 @@ public class LsqLayerTests
 
         IEnumerable<string> problems = layer switch
         {
-            "LSQLinear" => LSQLinear.ValidateSettings(settings),
-            "LSQConv" => LSQConv.ValidateSettings(settings),
-            "LSQPlusLinear" => LSQPlusLinear.ValidateSettings(settings),
-            _ => LSQPlusConv.ValidateSettings(settings),
+            "LSQLinear" => QuantLayerDescriptor.Of<LSQLinear>().Scheme!.Validate("LSQLinear", settings),
+            "LSQConv" => QuantLayerDescriptor.Of<LSQConv>().Scheme!.Validate("LSQConv", settings),
+            "LSQPlusLinear" => QuantLayerDescriptor.Of<LSQPlusLinear>().Scheme!.Validate("LSQPlusLinear", settings),
+            _ => QuantLayerDescriptor.Of<LSQPlusConv>().Scheme!.Validate("LSQPlusConv", settings),
         };
 
         Assert.Equal(problem, problems.Any());
@@ -300,7 +300,7 @@ public class LsqLayerTests
     {
         var settings = new QuantLayerSettings(4, 4, new LsqOptions());
 
-        Assert.Contains(LSQPlusLinear.ValidateSettings(settings), p => p.Contains("LsqPlusOptions", StringComparison.Ordinal));
-        Assert.Empty(LSQLinear.ValidateSettings(new QuantLayerSettings(4, 4, new LsqPlusOptions())));
+        Assert.Contains(QuantLayerDescriptor.Of<LSQPlusLinear>().Scheme!.Validate("LSQPlusLinear", settings), p => p.Contains("LsqPlusOptions", StringComparison.Ordinal));
+        Assert.Empty(QuantLayerDescriptor.Of<LSQLinear>().Scheme!.Validate("LSQLinear", new QuantLayerSettings(4, 4, new LsqPlusOptions())));
     }
 }

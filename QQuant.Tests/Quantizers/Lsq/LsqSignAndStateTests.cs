@@ -125,7 +125,7 @@ public class LsqSignAndStateTests
     public void Evaluating_an_uninitialised_layer_names_the_input_quantizers_path()
     {
         using var scope = NewDisposeScope();
-        using var layer = new LSQLinear(nn.Linear(3, 2), new QuantLayerSettings(4, 4, new LsqOptions()));
+        using var layer = new QuantizedLinear(nn.Linear(3, 2), global::QQuant.Quantizers.Lsq.Instance, new QuantLayerSettings(4, 4, new LsqOptions()));
         layer.eval();
 
         var error = Assert.Throws<QuantizerStateException>(() => layer.call(ones(2, 3)));

@@ -91,8 +91,8 @@ public class APoTBitLimitTests
     {
         var settings = new QuantLayerSettings(w, a, new APoTOptions { ActivationSign = sign });
 
-        Assert.Equal(complaints, APoTConv.ValidateSettings(settings).Count());
-        Assert.Equal(complaints, APoTLinear.ValidateSettings(settings).Count());
+        Assert.Equal(complaints, QuantLayerDescriptor.Of<APoTConv>().Scheme!.Validate("APoTConv", settings).Count());
+        Assert.Equal(complaints, QuantLayerDescriptor.Of<APoTLinear>().Scheme!.Validate("APoTLinear", settings).Count());
     }
 
     [Theory]
@@ -104,7 +104,7 @@ public class APoTBitLimitTests
     {
         var settings = new QuantLayerSettings(w, a, new ClipOptions { ActivationSign = sign });
 
-        Assert.Equal(complaints, UniformConv.ValidateSettings(settings).Count());
-        Assert.Equal(complaints, UniformLinear.ValidateSettings(settings).Count());
+        Assert.Equal(complaints, QuantLayerDescriptor.Of<UniformConv>().Scheme!.Validate("UniformConv", settings).Count());
+        Assert.Equal(complaints, QuantLayerDescriptor.Of<UniformLinear>().Scheme!.Validate("UniformLinear", settings).Count());
     }
 }

@@ -27,12 +27,12 @@ public class PactAPoTLayerTests
         QuantLayerSettings settings = Settings(w, a, options);
         QuantizedLayer layer = name switch
         {
-            "PACTConv" => new PACTConv(nn.Conv2d(4, 3, 3, dtype: float64), settings),
-            "PACTLinear" => new PACTLinear(nn.Linear(5, 3, dtype: float64), settings),
-            "APoTConv" => new APoTConv(nn.Conv2d(4, 3, 3, dtype: float64), settings),
-            "APoTLinear" => new APoTLinear(nn.Linear(5, 3, dtype: float64), settings),
-            "UniformConv" => new UniformConv(nn.Conv2d(4, 3, 3, dtype: float64), settings),
-            "UniformLinear" => new UniformLinear(nn.Linear(5, 3, dtype: float64), settings),
+            "PACTConv" => new QuantizedConv2d(nn.Conv2d(4, 3, 3, dtype: float64), Pact.Instance, settings),
+            "PACTLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), Pact.Instance, settings),
+            "APoTConv" => new QuantizedConv2d(nn.Conv2d(4, 3, 3, dtype: float64), APoT.Instance, settings),
+            "APoTLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), APoT.Instance, settings),
+            "UniformConv" => new QuantizedConv2d(nn.Conv2d(4, 3, 3, dtype: float64), global::QQuant.Quantizers.Uniform.Instance, settings),
+            "UniformLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), global::QQuant.Quantizers.Uniform.Instance, settings),
             _ => throw new ArgumentException(name),
         };
         layer.to(float64);
@@ -130,9 +130,9 @@ public class PactAPoTLayerTests
     {
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(4, 3, 3, padding: 1, dtype: float64);
-        using var apot = new APoTConv(conv, Settings(3, 4, new APoTOptions { PowerOfTwo = false }));
-        using var uniform = new UniformConv(conv, Settings(3, 4, new ClipOptions()));
-        using var powerOfTwo = new APoTConv(conv, Settings(3, 4, new APoTOptions()));
+        using var apot = new QuantizedConv2d(conv, APoT.Instance, Settings(3, 4, new APoTOptions { PowerOfTwo = false }));
+        using var uniform = new QuantizedConv2d(conv, global::QQuant.Quantizers.Uniform.Instance, Settings(3, 4, new ClipOptions()));
+        using var powerOfTwo = new QuantizedConv2d(conv, APoT.Instance, Settings(3, 4, new APoTOptions()));
         apot.to(float64);
         uniform.to(float64);
         powerOfTwo.to(float64);
@@ -153,8 +153,8 @@ public class PactAPoTLayerTests
     {
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(5, 3, dtype: float64);
-        using var apot = new APoTLinear(linear, Settings(4, 2, new APoTOptions { PowerOfTwo = false, PerChannelWeights = true }));
-        using var uniform = new UniformLinear(linear, Settings(4, 2, new ClipOptions { PerChannelWeights = true }));
+        using var apot = new QuantizedLinear(linear, APoT.Instance, Settings(4, 2, new APoTOptions { PowerOfTwo = false, PerChannelWeights = true }));
+        using var uniform = new QuantizedLinear(linear, global::QQuant.Quantizers.Uniform.Instance, Settings(4, 2, new ClipOptions { PerChannelWeights = true }));
         apot.to(float64);
         uniform.to(float64);
         Tensor x = Input(12, 6, 5);
@@ -223,7 +223,7 @@ public class PactAPoTLayerTests
     {
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(7, 2, dtype: float64);
-        using var layer = new APoTLinear(linear, Settings(4, 4, new APoTOptions
+        using var layer = new QuantizedLinear(linear, APoT.Instance, Settings(4, 4, new APoTOptions
         {
             ActivationSign = ActivationSign.Unsigned, InitialClip = 48, PerChannelWeights = true,
         }));
@@ -250,7 +250,7 @@ public class PactAPoTLayerTests
     {
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(5, 3, dtype: float64);
-        using var layer = new PACTLinear(linear, Settings(3, 2, new ClipOptions { ActivationSign = ActivationSign.Signed, InitialClip = 1.5 }));
+        using var layer = new QuantizedLinear(linear, Pact.Instance, Settings(3, 2, new ClipOptions { ActivationSign = ActivationSign.Signed, InitialClip = 1.5 }));
         layer.to(float64);
         using var pact = new PactQuantizer(2, ActivationSign.Signed, 1.5);
         using var dorefa = new DoReFaWeightQuantizer(3);

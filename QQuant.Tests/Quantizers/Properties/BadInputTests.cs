@@ -233,7 +233,7 @@ public class BadInputTests
         using var scope = NewDisposeScope();
         Sequential model = NestedModel();
         // Only the linear layer is quantized: the NaN passes the float conv and reaches fc's input quantizer.
-        model.Quantize(Single(Types(family).Linear.Name, 4, 4));
+        model.Quantize(Single(Types(family).Linear, 4, 4));
         model.train();
 
         var e = Assert.Throws<QuantizerStateException>(() => model.call(ImagesWith(double.NaN)));

@@ -32,11 +32,12 @@ public class BatchIndependenceTests
         names.SelectMany(name => new[] { new TheoryDataRow<string, string>(name, Training), new TheoryDataRow<string, string>(name, Calibration) });
 
     [Fact]
-    public void The_cases_cover_all_16_registered_layers()
+    public void The_cases_cover_every_registered_scheme_and_layer_name()
     {
         Type[] types = [.. Registry.Layers.Select(r => r.Layer.LayerType).Distinct()];
 
-        Assert.Equal(16, types.Length);
+        Assert.Equal(Registry.Schemes.Count + 16, types.Length);
+        Assert.Contains(typeof(global::QQuant.Quantizers.Lsq), types);
         Assert.Contains(typeof(EightBitConv), types);
         Assert.Contains(typeof(EightBitLinear), types);
         Assert.Equal(types.Length, LayerCases().Count() / 2);
@@ -75,7 +76,7 @@ public class BatchIndependenceTests
         Sequential model = SmallCnn(seed: 7);
         QuantizationReport report = model.Quantize(CnnPolicy(method));
         Assert.Equal(3, report.Count(QuantDecision.Quantized));
-        Assert.IsType<EightBitLinear>(At(model, "fc"));
+        Assert.IsType<QuantizedLinear>(At(model, "fc"));
         Initialise(model, initialisation, TrainingBatches([3, 6, 6]));
         model.eval();
 

@@ -35,7 +35,7 @@ public class PolicyConfigurationTests
         Assert.Equal(layer, row.NewType);
         Assert.Equal(1, report.Count(QuantDecision.Quantized));
         QuantizedLayer quantized = LayerAt(model, PathOf(layer));
-        Assert.Equal(layer, quantized.GetType().Name);
+        Assert.Equal(layer, quantized.GetName());
         return quantized;
     }
 

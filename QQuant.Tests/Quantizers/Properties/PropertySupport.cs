@@ -5,75 +5,48 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Properties;
 
-/// <summary>The 14 layers as pairs of one algorithm, small models to quantize with them, and module look-ups.</summary>
+/// <summary>
+/// The registered schemes (from <c>AddQuantizers()</c>, so a new scheme is covered without editing the tests), each
+/// with its conv and linear layer names, small models to quantize with them, and module look-ups.
+/// </summary>
 internal static class PropertySupport
 {
-    /// <summary>The algorithm families, each with a conv and a linear layer.</summary>
-    public static readonly string[] Families = ["LSQ", "LSQPlus", "DSQ", "DoReFa", "PACT", "APoT", "Uniform"];
+    /// <summary>The registry every property test reads its schemes from.</summary>
+    public static readonly QuantLayerRegistry Registry = new QuantLayerRegistry().AddQuantizers();
+
+    /// <summary>
+    /// The low-bit schemes the property tests cover: every registered scheme except the 8-bit one, which
+    /// EightBitLayerTests covers with its own limits (its weight grid needs 2 bits, its input keeps a running maximum).
+    /// </summary>
+    public static readonly string[] Families = [.. Registry.Schemes.Select(s => s.Name).Where(n => n != EightBit.Instance.Name)];
 
     /// <summary>
     /// The fluent policy <c>For&lt;Conv2d&gt;().Use&lt;XConv&gt;(w, a).For&lt;Linear&gt;().Use&lt;XLinear&gt;(w, a)</c> of
     /// <paramref name="family"/>, with <paramref name="configure"/> applied to both layers' options.
     /// </summary>
-    public static QuantPolicyBuilder Pair(string family, int w, int a, Action<QuantLayerOptions>? configure = null) => family switch
-    {
-        "LSQ" => QuantPolicy.For<Conv2d>().Use<LSQConv>(w, a, configure).For<Linear>().Use<LSQLinear>(w, a, configure),
-        "LSQPlus" => QuantPolicy.For<Conv2d>().Use<LSQPlusConv>(w, a, configure).For<Linear>().Use<LSQPlusLinear>(w, a, configure),
-        "DSQ" => QuantPolicy.For<Conv2d>().Use<DSQConv>(w, a, configure).For<Linear>().Use<DSQLinear>(w, a, configure),
-        "DoReFa" => QuantPolicy.For<Conv2d>().Use<DoReFaConv>(w, a, configure).For<Linear>().Use<DoReFaLinear>(w, a, configure),
-        "PACT" => QuantPolicy.For<Conv2d>().Use<PACTConv>(w, a, configure).For<Linear>().Use<PACTLinear>(w, a, configure),
-        "APoT" => QuantPolicy.For<Conv2d>().Use<APoTConv>(w, a, configure).For<Linear>().Use<APoTLinear>(w, a, configure),
-        "Uniform" => QuantPolicy.For<Conv2d>().Use<UniformConv>(w, a, configure).For<Linear>().Use<UniformLinear>(w, a, configure),
-        _ => throw new ArgumentException(family),
-    };
+    public static QuantPolicyBuilder Pair(string family, int w, int a, Action<QuantLayerOptions>? configure = null) =>
+        QuantPolicy.Create()
+            .For(typeof(Conv2d), Target(Types(family).Conv, w, a, configure))
+            .For(typeof(Linear), Target(Types(family).Linear, w, a, configure));
 
-    /// <summary>The conv and linear layer types of <paramref name="family"/>.</summary>
-    public static (Type Conv, Type Linear) Types(string family) => family switch
+    /// <summary>The registered conv and linear layer names of <paramref name="family"/> (<c>LSQConv</c>, <c>LSQLinear</c>).</summary>
+    public static (string Conv, string Linear) Types(string family)
     {
-        "LSQ" => (typeof(LSQConv), typeof(LSQLinear)),
-        "LSQPlus" => (typeof(LSQPlusConv), typeof(LSQPlusLinear)),
-        "DSQ" => (typeof(DSQConv), typeof(DSQLinear)),
-        "DoReFa" => (typeof(DoReFaConv), typeof(DoReFaLinear)),
-        "PACT" => (typeof(PACTConv), typeof(PACTLinear)),
-        "APoT" => (typeof(APoTConv), typeof(APoTLinear)),
-        "Uniform" => (typeof(UniformConv), typeof(UniformLinear)),
-        _ => throw new ArgumentException(family),
-    };
+        QuantScheme scheme = Registry.Schemes.Single(s => s.Name == family);
+        return (scheme.LayerName(typeof(Conv2d)), scheme.LayerName(typeof(Linear)));
+    }
 
-    /// <summary>The descriptor of each of the 14 layers, by class name.</summary>
-    public static readonly IReadOnlyDictionary<string, QuantLayerDescriptor> Layers = new[]
-    {
-        QuantLayerDescriptor.Of<LSQConv>(), QuantLayerDescriptor.Of<LSQLinear>(),
-        QuantLayerDescriptor.Of<LSQPlusConv>(), QuantLayerDescriptor.Of<LSQPlusLinear>(),
-        QuantLayerDescriptor.Of<DSQConv>(), QuantLayerDescriptor.Of<DSQLinear>(),
-        QuantLayerDescriptor.Of<DoReFaConv>(), QuantLayerDescriptor.Of<DoReFaLinear>(),
-        QuantLayerDescriptor.Of<PACTConv>(), QuantLayerDescriptor.Of<PACTLinear>(),
-        QuantLayerDescriptor.Of<APoTConv>(), QuantLayerDescriptor.Of<APoTLinear>(),
-        QuantLayerDescriptor.Of<UniformConv>(), QuantLayerDescriptor.Of<UniformLinear>(),
-    }.ToDictionary(d => d.Name);
+    /// <summary>The descriptor of each conv and linear layer name of <see cref="Families"/>, by name.</summary>
+    public static readonly IReadOnlyDictionary<string, QuantLayerDescriptor> Layers = Families
+        .SelectMany(f => new[] { Types(f).Conv, Types(f).Linear })
+        .ToDictionary(name => name, name => Registration(name).Layer);
 
     /// <summary>
     /// The fluent one-rule policy <c>For&lt;Conv2d or Linear&gt;().Use&lt;TLayer&gt;(w, a, configure)</c> for the layer
     /// named <paramref name="layer"/>.
     /// </summary>
-    public static QuantPolicyBuilder Single(string layer, int w, int a, Action<QuantLayerOptions>? configure = null) => layer switch
-    {
-        nameof(LSQConv) => QuantPolicy.For<Conv2d>().Use<LSQConv>(w, a, configure),
-        nameof(LSQLinear) => QuantPolicy.For<Linear>().Use<LSQLinear>(w, a, configure),
-        nameof(LSQPlusConv) => QuantPolicy.For<Conv2d>().Use<LSQPlusConv>(w, a, configure),
-        nameof(LSQPlusLinear) => QuantPolicy.For<Linear>().Use<LSQPlusLinear>(w, a, configure),
-        nameof(DSQConv) => QuantPolicy.For<Conv2d>().Use<DSQConv>(w, a, configure),
-        nameof(DSQLinear) => QuantPolicy.For<Linear>().Use<DSQLinear>(w, a, configure),
-        nameof(DoReFaConv) => QuantPolicy.For<Conv2d>().Use<DoReFaConv>(w, a, configure),
-        nameof(DoReFaLinear) => QuantPolicy.For<Linear>().Use<DoReFaLinear>(w, a, configure),
-        nameof(PACTConv) => QuantPolicy.For<Conv2d>().Use<PACTConv>(w, a, configure),
-        nameof(PACTLinear) => QuantPolicy.For<Linear>().Use<PACTLinear>(w, a, configure),
-        nameof(APoTConv) => QuantPolicy.For<Conv2d>().Use<APoTConv>(w, a, configure),
-        nameof(APoTLinear) => QuantPolicy.For<Linear>().Use<APoTLinear>(w, a, configure),
-        nameof(UniformConv) => QuantPolicy.For<Conv2d>().Use<UniformConv>(w, a, configure),
-        nameof(UniformLinear) => QuantPolicy.For<Linear>().Use<UniformLinear>(w, a, configure),
-        _ => throw new ArgumentException(layer),
-    };
+    public static QuantPolicyBuilder Single(string layer, int w, int a, Action<QuantLayerOptions>? configure = null) =>
+        QuantPolicy.Create().For(IsConv(layer) ? typeof(Conv2d) : typeof(Linear), Target(layer, w, a, configure));
 
     /// <summary>True when the layer converts <see cref="Conv2d"/> (the seven conv layers).</summary>
     public static bool IsConv(string layer) => Layers[layer].ConvertsFrom.Contains(typeof(Conv2d));
@@ -121,4 +94,16 @@ internal static class PropertySupport
 
     /// <summary>The quantized layer at <paramref name="path"/>.</summary>
     public static QuantizedLayer LayerAt(nn.Module model, string path) => Assert.IsAssignableFrom<QuantizedLayer>(At(model, path));
+
+    private static QuantLayerRegistration Registration(string name) =>
+        Registry.TryGet(name, out QuantLayerRegistration? registration) ? registration : throw new ArgumentException(name);
+
+    // What Use<TLayer>(w, a, configure) builds, for the layer registered under name.
+    private static QuantTarget Target(string name, int w, int a, Action<QuantLayerOptions>? configure)
+    {
+        QuantLayerDescriptor layer = Registration(name).Layer;
+        QuantLayerOptions options = layer.CreateOptions();
+        configure?.Invoke(options);
+        return QuantTarget.Quantize(layer, new QuantLayerSettings(w, a, options));
+    }
 }

@@ -97,7 +97,7 @@ public sealed class DeviceAndDtypeTests
     [Theory]
     [InlineData("LSQ")]
     [InlineData("PACT")]
-    [InlineData("LSQ+")]
+    [InlineData("LSQPlus")]
     [InlineData("APoT")]
     public void A_quantized_model_runs_forward_and_backward_in_bfloat16(string method)
     {

@@ -125,7 +125,7 @@ public sealed class EvalWeightCacheTests
         Sequential model = nn.Sequential(nn.Linear(3, 2, dtype: float64));
         Reinitialize(model, 23);
         model.Quantize(QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4));
-        var layer = (LSQLinear)model.children().Single();
+        var layer = (QuantizedLinear)model.children().Single();
         QuantCalibration.Calibrate(model, [Normal(24, float64, 8, 3)]);
         model.eval();
         Tensor x = Input();
@@ -236,7 +236,7 @@ public sealed class EvalWeightCacheTests
         Sequential model = nn.Sequential(nn.Linear(3, 2, dtype: float64));
         Reinitialize(model, 28);
         model.Quantize(QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4));
-        var layer = (LSQLinear)model.children().Single();
+        var layer = (QuantizedLinear)model.children().Single();
         QuantCalibration.Calibrate(model, [Normal(29, float64, 8, 3)]);
         layer.weight.requires_grad_(false);
         model.eval();

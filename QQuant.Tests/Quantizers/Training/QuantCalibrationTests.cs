@@ -76,8 +76,8 @@ public sealed class QuantCalibrationTests
         Tensor[] batches = Batches();
         QuantCalibration.Calibrate(model, batches);
         model.eval();
-        var first = Layer<LSQLinear>(model, 0);
-        var second = Layer<LSQLinear>(model, 2);
+        var first = Layer<QuantizedLinear>(model, 0);
+        var second = Layer<QuantizedLinear>(model, 2);
         Tensor x = Normal(13, float64, 3, 4);
 
         Tensor y;
@@ -102,8 +102,8 @@ public sealed class QuantCalibrationTests
         using var scope = NewDisposeScope();
         Sequential model = Model(QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4));
         Tensor[] batches = Batches();
-        var first = Layer<LSQLinear>(model, 0);
-        var second = Layer<LSQLinear>(model, 2);
+        var first = Layer<QuantizedLinear>(model, 0);
+        var second = Layer<QuantizedLinear>(model, 2);
         double[] hidden = HiddenInput(first, batches);
 
         QuantCalibration.Calibrate(model, batches);
@@ -128,7 +128,7 @@ public sealed class QuantCalibrationTests
     {
         using var scope = NewDisposeScope();
         Sequential model = Model(QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4, o => o.PerChannelWeights = true));
-        var first = Layer<LSQLinear>(model, 0);
+        var first = Layer<QuantizedLinear>(model, 0);
 
         QuantCalibration.Calibrate(model, Batches());
 
@@ -143,8 +143,8 @@ public sealed class QuantCalibrationTests
         using var scope = NewDisposeScope();
         Sequential model = Model(QuantPolicy.For<Linear>().Use<LSQPlusLinear>(4, 4));
         Tensor[] batches = Batches();
-        var first = Layer<LSQPlusLinear>(model, 0);
-        var second = Layer<LSQPlusLinear>(model, 2);
+        var first = Layer<QuantizedLinear>(model, 0);
+        var second = Layer<QuantizedLinear>(model, 2);
         double[] x = Flat(batches), hidden = HiddenInput(first, batches);
 
         QuantCalibration.Calibrate(model, batches);
@@ -186,9 +186,9 @@ public sealed class QuantCalibrationTests
         // PACT: α = min(max|x|, mean|x| + 3·std|x|), std of |x| with Bessel's correction.
         double[] magnitudes = x.Select(Math.Abs).ToArray();
         double alpha = Math.Min(magnitudes.Max(), Mean(magnitudes) + 3 * Std(magnitudes));
-        Assert.Equal(alpha, Values(((PactQuantizer)Layer<PACTLinear>(pact, 0).InputQuantizer).Alpha).Single(), 12);
+        Assert.Equal(alpha, Values(((PactQuantizer)Layer<QuantizedLinear>(pact, 0).InputQuantizer).Alpha).Single(), 12);
         // DSQ: l = min x, u = max x for the input; the weight's own min and max for the weight.
-        var dsqLayer = Layer<DSQLinear>(dsq, 0);
+        var dsqLayer = Layer<QuantizedLinear>(dsq, 0);
         var input = (DsqQuantizer)dsqLayer.InputQuantizer;
         var weight = (DsqQuantizer)dsqLayer.WeightQuantizer;
         Assert.Equal(x.Min(), Values(input.Lower).Single(), 12);
@@ -210,7 +210,7 @@ public sealed class QuantCalibrationTests
         QuantCalibration.Calibrate(model, [batches[1]]);
 
         // s = 2·mean|x| / √7 of the second batch alone.
-        Assert.Equal(2 * MeanAbs(Values(batches[1])) / Math.Sqrt(7), StepOf(Layer<LSQLinear>(model, 0).InputQuantizer), 12);
+        Assert.Equal(2 * MeanAbs(Values(batches[1])) / Math.Sqrt(7), StepOf(Layer<QuantizedLinear>(model, 0).InputQuantizer), 12);
     }
 
     [Fact]
@@ -235,7 +235,7 @@ public sealed class QuantCalibrationTests
         // TorchSharp's modules() lists the submodules, not the model itself (see the next test for that one).
         Assert.All(model.modules(), m => Assert.Equal(before[m], m.training));
         Assert.False(norm.training);
-        Assert.True(Layer<LSQLinear>(model, 0).InputQuantizer is nn.Module { training: true });
+        Assert.True(Layer<QuantizedLinear>(model, 0).InputQuantizer is nn.Module { training: true });
         Identical(mean, norm.running_mean!);
         Identical(variance, norm.running_var!);
         Identical(tracked, norm.num_batches_tracked!);
@@ -302,7 +302,7 @@ public sealed class QuantCalibrationTests
         Assert.All(QuantizersOf(model), q => Assert.True(q.IsInitialized));
         // And a later calibration on good data works: nothing stayed in collecting mode.
         QuantCalibration.Calibrate(model, [batches[1]]);
-        Assert.Equal(2 * MeanAbs(Values(batches[1])) / Math.Sqrt(7), StepOf(Layer<LSQLinear>(model, 0).InputQuantizer), 12);
+        Assert.Equal(2 * MeanAbs(Values(batches[1])) / Math.Sqrt(7), StepOf(Layer<QuantizedLinear>(model, 0).InputQuantizer), 12);
     }
 
     [Fact]
@@ -344,7 +344,7 @@ public sealed class QuantCalibrationTests
         QuantCalibration.Calibrate(model, Batches());
         Sequential fresh = Model(QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4), seed: 2);
         Tensor x = Normal(15, float64, 3, 4);
-        double step = StepOf(Layer<LSQLinear>(model, 0).InputQuantizer);
+        double step = StepOf(Layer<QuantizedLinear>(model, 0).InputQuantizer);
 
         fresh.load_state_dict(model.state_dict());
 
@@ -359,7 +359,7 @@ public sealed class QuantCalibrationTests
         // A training forward must not initialise the loaded state again from its batch.
         fresh.train();
         fresh.call(x * 10);
-        Assert.Equal(step, StepOf(Layer<LSQLinear>(fresh, 0).InputQuantizer));
+        Assert.Equal(step, StepOf(Layer<QuantizedLinear>(fresh, 0).InputQuantizer));
     }
 
     [Fact]
@@ -415,6 +415,6 @@ public sealed class QuantCalibrationTests
         Assert.Equal(2, calls);
         Assert.False(gradientSeen, "the forward ran with gradients enabled");
         // s = 2·mean|x| / √7 over the inputs of both batches.
-        Assert.Equal(2 * MeanAbs(Flat(inputs)) / Math.Sqrt(7), StepOf(Layer<LSQLinear>(model, 0).InputQuantizer), 12);
+        Assert.Equal(2 * MeanAbs(Flat(inputs)) / Math.Sqrt(7), StepOf(Layer<QuantizedLinear>(model, 0).InputQuantizer), 12);
     }
 }

@@ -107,7 +107,7 @@ public sealed class QuantCalibrationUninitializedTests
         using var scope = NewDisposeScope();
         Sequential model = nn.Sequential(nn.Linear(4, 3));
         model.Quantize(QuantPolicy.For<Linear>().Use<EightBitLinear>(8, 8));
-        var layer = Assert.IsType<EightBitLinear>(model.children().Single());
+        var layer = Assert.IsType<QuantizedLinear>(model.children().Single());
         var quantizer = Assert.IsType<RunningMaxAbsQuantizer>(layer.InputQuantizer);
         model.train();
         model.call(Normal(1, float32, 6, 4)).Dispose();

@@ -24,7 +24,7 @@ public sealed class ShortQatRunTests
     private static readonly Dictionary<string, int> ParametersPerLayer = new()
     {
         ["LSQ"] = 2, // weight step, input step
-        ["LSQ+"] = 3, // weight step, input step and offset
+        ["LSQPlus"] = 3, // weight step, input step and offset
         ["DSQ"] = 6, // alpha, lower, upper for each
         ["DoReFa"] = 0, // fixed grids
         ["PACT"] = 1, // input alpha (the weight uses DoReFa's)

@@ -12,21 +12,11 @@ namespace QQuant.Tests.Quantizers.Training;
 /// </summary>
 internal static class TrainingSupport
 {
-    /// <summary>The methods of QQuant.Quantizers with learnable or fixed low-bit grids.</summary>
-    public static readonly string[] Methods = ["LSQ", "LSQ+", "DSQ", "DoReFa", "PACT", "APoT", "Uniform"];
+    /// <summary>The low-bit methods of QQuant.Quantizers, from the registry (the property tests' families).</summary>
+    public static readonly string[] Methods = Properties.PropertySupport.Families;
 
     /// <summary>Conv2d and Linear rules for <paramref name="method"/> at <paramref name="w"/>/<paramref name="a"/> bits.</summary>
-    public static QuantPolicy PolicyFor(string method, int w = 4, int a = 4) => method switch
-    {
-        "LSQ" => QuantPolicy.For<Conv2d>().Use<LSQConv>(w, a).For<Linear>().Use<LSQLinear>(w, a),
-        "LSQ+" => QuantPolicy.For<Conv2d>().Use<LSQPlusConv>(w, a).For<Linear>().Use<LSQPlusLinear>(w, a),
-        "DSQ" => QuantPolicy.For<Conv2d>().Use<DSQConv>(w, a).For<Linear>().Use<DSQLinear>(w, a),
-        "DoReFa" => QuantPolicy.For<Conv2d>().Use<DoReFaConv>(w, a).For<Linear>().Use<DoReFaLinear>(w, a),
-        "PACT" => QuantPolicy.For<Conv2d>().Use<PACTConv>(w, a).For<Linear>().Use<PACTLinear>(w, a),
-        "APoT" => QuantPolicy.For<Conv2d>().Use<APoTConv>(w, a).For<Linear>().Use<APoTLinear>(w, a),
-        "Uniform" => QuantPolicy.For<Conv2d>().Use<UniformConv>(w, a).For<Linear>().Use<UniformLinear>(w, a),
-        _ => throw new ArgumentException(method),
-    };
+    public static QuantPolicy PolicyFor(string method, int w = 4, int a = 4) => Properties.PropertySupport.Pair(method, w, a);
 
     /// <summary>Standard normal values of the given shape from a seeded generator.</summary>
     public static Tensor Normal(ulong seed, ScalarType dtype, params long[] shape)

@@ -52,8 +52,8 @@ public class BackboneQuantizationTests
         List<nn.Module> left = classifier.modules().Distinct().Where(m => m is Conv2d or Linear).ToList();
         Assert.Single(left);
         Assert.Same(Module(classifier, firstConv), left[0]);
-        Assert.Equal(rows[inner].NewType, Module(classifier, inner).GetType().Name);
-        Assert.True(Module(classifier, inner) is LSQConv or LSQLinear);
+        Assert.Equal(rows[inner].NewType, Module(classifier, inner).GetName());
+        Assert.True(Module(classifier, inner) is QuantizedConv2d or QuantizedLinear);
 
         classifier.train();
         Tensor logits = classifier.call(Images(2, channels, 32));

@@ -1,0 +1,40 @@
+using QQuant;
+
+namespace QQuant.Quantizers;
+
+/// <summary>
+/// Uniform quantization with learned clipping (the reference's "UQ"): APoT's quantizers on a uniform grid
+/// (<see cref="APoTGrid.Uniform"/>, <c>2^b − 1</c> steps for inputs), the weight standardised. Layer names:
+/// <c>UniformConv</c>, <c>UniformLinear</c>, ...
+/// </summary>
+public sealed class Uniform : QuantScheme<Uniform, ClipOptions>
+{
+    /// <summary>Creates the scheme; use <see cref="QuantScheme{TSelf, TOptions}.Instance"/>.</summary>
+    public Uniform() : base("Uniform")
+    {
+    }
+
+    /// <inheritdoc />
+    protected override Quantizer WeightQuantizer(QuantLayerSettings settings, ClipOptions options, long channels) =>
+        new APoTQuantizer(settings.WeightBits, TensorRole.Weight, APoTGrid.Uniform, ActivationSign.Signed, channels);
+
+    /// <inheritdoc />
+    protected override Quantizer InputQuantizer(QuantLayerSettings settings, ClipOptions options) =>
+        new APoTQuantizer(settings.ActivationBits, TensorRole.Activation, APoTGrid.Uniform, options.ActivationSign,
+            initialClip: options.InitialClip);
+
+    /// <inheritdoc />
+    protected override string? WeightBitsProblem(int bits, ClipOptions options) =>
+        APoTQuantizer.BitsProblem(bits, APoTGrid.Uniform, ActivationSign.Signed);
+
+    /// <inheritdoc />
+    protected override string? InputBitsProblem(int bits, ActivationSign sign, ClipOptions options) =>
+        APoTQuantizer.BitsProblem(bits, APoTGrid.Uniform, sign);
+
+    /// <inheritdoc />
+    protected override IEnumerable<string> OptionProblems(ClipOptions options) => Pact.ClipProblems(options);
+
+    /// <inheritdoc />
+    protected override void Register(QuantLayerRegistry registry) =>
+        registry.Add<UniformConv>(nameof(UniformConv), new(5, 5)).Add<UniformLinear>(nameof(UniformLinear), new(8, 8));
+}
