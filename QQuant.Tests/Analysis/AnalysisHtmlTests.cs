@@ -1,7 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
 using QQuant.Analysis;
-using QQuant.Vision.Analysis;
 
 namespace QQuant.Tests.Analysis;
 

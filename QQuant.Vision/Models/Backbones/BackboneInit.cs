@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace QQuant.Vision;
 
-/// <summary>The weight initialisation and stage freezing that mmcls backbones share.</summary>
+/// <summary>The weight initialisation that mmcls backbones share.</summary>
 internal static class BackboneInit
 {
     /// <summary>
@@ -49,33 +49,6 @@ internal static class BackboneInit
         {
             using var _ = no_grad();
             nn.init.zeros_(bn.weight!);
-        }
-    }
-
-    /// <summary>Puts <paramref name="module"/> in eval mode and stops gradients to its parameters.</summary>
-    public static void Freeze(nn.Module? module)
-    {
-        if (module is null)
-        {
-            return;
-        }
-
-        module.eval();
-        foreach (Parameter parameter in module.parameters())
-        {
-            parameter.requires_grad = false;
-        }
-    }
-
-    /// <summary>Puts every batch norm under <paramref name="root"/> in eval mode (running statistics stay fixed).</summary>
-    public static void EvalNorms(nn.Module root)
-    {
-        foreach ((string _, nn.Module module) in root.named_modules())
-        {
-            if (module is BatchNorm2d)
-            {
-                module.eval();
-            }
         }
     }
 }

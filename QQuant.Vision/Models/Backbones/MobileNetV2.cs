@@ -36,8 +36,6 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
 
     private readonly IReadOnlyList<int> _outIndices;
     private readonly int[] _outputChannels;
-    private readonly int _frozenStages;
-    private readonly bool _normEval;
     private readonly Dictionary<string, string> _torchVisionModules = [];
 
     /// <summary>Builds the network that <paramref name="options"/> describe.</summary>
@@ -56,14 +54,9 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
         }
 
         _outIndices = StageOutputs.Validate(options.OutIndices, 8, "0..6 are layer1..layer7, 7 is conv2");
-        if (options.FrozenStages is < -1 or > 7)
-        {
-            throw new ArgumentException($"frozenStages must be -1 (none) .. 7, got {options.FrozenStages}.");
-        }
+        CheckFrozenStages(options.FrozenStages, 7);
 
         InChannels = options.InChannels;
-        _frozenStages = options.FrozenStages;
-        _normEval = options.NormEval;
         double widen = options.WidenFactor;
 
         int channels = MakeDivisible(32 * widen, 8);
@@ -101,7 +94,7 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
         RegisterComponents();
 
         BackboneInit.Kaiming(this);
-        FreezeStages();
+        SetFrozenStages(options.FrozenStages, options.NormEval);
     }
 
     /// <inheritdoc />
@@ -117,7 +110,7 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
         using var scope = NewDisposeScope();
         Tensor x = conv1.call(input);
         var outputs = new StageOutputs(_outIndices);
-        nn.Module<Tensor, Tensor>[] stages = [layer1, layer2, layer3, layer4, layer5, layer6, layer7, conv2];
+        nn.Module<Tensor, Tensor>[] stages = Layers;
         for (int i = 0; ; i++)
         {
             x = stages[i].call(x);
@@ -125,17 +118,6 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
             {
                 return outputs.MoveOut(scope);
             }
-        }
-    }
-
-    /// <summary>Switches training mode, then re-applies <c>frozenStages</c> and <c>normEval</c>.</summary>
-    public override void train(bool train = true)
-    {
-        base.train(train);
-        FreezeStages();
-        if (train && _normEval)
-        {
-            BackboneInit.EvalNorms(this);
         }
     }
 
@@ -183,20 +165,14 @@ public sealed class MobileNetV2 : Backbone, ITorchVisionLayout, IOnnxExportable
         _torchVisionModules[$"{torchVision}.conv.{k + 2}"] = $"{ours}.conv.{k + 1}.bn";
     }
 
-    private void FreezeStages()
-    {
-        if (_frozenStages < 0)
-        {
-            return;
-        }
+    // The eight outputs outIndices counts; frozenStages counts only the first seven.
+    private nn.Module<Tensor, Tensor>[] Layers => [layer1, layer2, layer3, layer4, layer5, layer6, layer7, conv2];
 
-        BackboneInit.Freeze(conv1);
-        nn.Module<Tensor, Tensor>[] stages = [layer1, layer2, layer3, layer4, layer5, layer6, layer7];
-        for (int i = 0; i < _frozenStages; i++)
-        {
-            BackboneInit.Freeze(stages[i]);
-        }
-    }
+    /// <summary><c>conv1</c>.</summary>
+    protected override IEnumerable<nn.Module?> StemModules() => [conv1];
+
+    /// <summary><c>layer1</c>..<c>layer7</c>.</summary>
+    protected override IEnumerable<nn.Module?> StageModules(int stage) => [Layers[stage]];
 
     /// <inheritdoc />
     /// <remarks>Writes the stages up to the last of <c>outIndices</c>, whose output a classifier uses.</remarks>

@@ -42,8 +42,6 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
 
     private readonly IReadOnlyList<int> _outIndices;
     private readonly int[] _stageChannels;
-    private readonly int _frozenStages;
-    private readonly bool _normEval;
     private readonly bool _avgDown;
     private HashSet<string>? _ownKeys;
 
@@ -74,10 +72,7 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
         int[] strides = StageList(options.Strides, [1, 2, 2, 2], stages, "strides");
         int[] dilations = StageList(options.Dilations, [1, 1, 1, 1], stages, "dilations");
         _outIndices = StageOutputs.Validate(options.OutIndices, stages, $"the {stages} stages");
-        if (options.FrozenStages < -1 || options.FrozenStages > stages)
-        {
-            throw new ArgumentException($"frozenStages must be -1 (none) .. {stages} (numStages), got {options.FrozenStages}.");
-        }
+        CheckFrozenStages(options.FrozenStages, stages, "numStages");
 
         bool deepStem = options.DeepStem ?? stemKind == ResNetStem.Deep;
         if (deepStem && stemKind == ResNetStem.Cifar)
@@ -91,8 +86,6 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
         }
 
         InChannels = options.InChannels;
-        _frozenStages = options.FrozenStages;
-        _normEval = options.NormEval;
         _avgDown = options.AvgDown ?? false;
 
         int stemChannels = options.StemChannels;
@@ -154,7 +147,7 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
             }
         }
 
-        FreezeStages();
+        SetFrozenStages(options.FrozenStages, options.NormEval);
     }
 
     /// <inheritdoc />
@@ -181,7 +174,7 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
         }
 
         var outputs = new StageOutputs(_outIndices);
-        nn.Module<Tensor, Tensor>?[] stages = [layer1, layer2, layer3, layer4];
+        nn.Module<Tensor, Tensor>?[] stages = Layers;
         for (int i = 0; ; i++)
         {
             x = stages[i]!.call(x);
@@ -189,17 +182,6 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
             {
                 return outputs.MoveOut(scope);
             }
-        }
-    }
-
-    /// <summary>Switches training mode, then re-applies <c>frozenStages</c> and <c>normEval</c>.</summary>
-    public override void train(bool train = true)
-    {
-        base.train(train);
-        FreezeStages();
-        if (train && _normEval)
-        {
-            BackboneInit.EvalNorms(this);
         }
     }
 
@@ -225,22 +207,13 @@ public class ResNet : Backbone, ITorchVisionLayout, IOnnxExportable
         return _ownKeys.Contains(key) ? "backbone." + key : null;
     }
 
-    private void FreezeStages()
-    {
-        if (_frozenStages < 0)
-        {
-            return;
-        }
+    private nn.Module<Tensor, Tensor>?[] Layers => [layer1, layer2, layer3, layer4];
 
-        BackboneInit.Freeze(stem);
-        BackboneInit.Freeze(conv1);
-        BackboneInit.Freeze(bn1);
-        nn.Module<Tensor, Tensor>?[] stages = [layer1, layer2, layer3, layer4];
-        for (int i = 0; i < _frozenStages; i++)
-        {
-            BackboneInit.Freeze(stages[i]);
-        }
-    }
+    /// <summary>The deep <c>stem</c>, or <c>conv1</c> and <c>bn1</c>.</summary>
+    protected override IEnumerable<nn.Module?> StemModules() => [stem, conv1, bn1];
+
+    /// <summary><c>layer1</c>..<c>layer4</c>.</summary>
+    protected override IEnumerable<nn.Module?> StageModules(int stage) => [Layers[stage]];
 
     private static nn.Module<Tensor, Tensor> MakeStage(bool bottleneck, int blocks, int inChannels, int outChannels,
         int stride, int dilation, ResNetStyle style, bool avgDown)

@@ -36,8 +36,6 @@ public sealed class VGG : Backbone, ITorchVisionLayout, IOnnxExportable
     private readonly (int Start, int End)[] _stageRanges;
     private readonly int[] _stageChannels;
     private readonly int _numClasses;
-    private readonly int _frozenStages;
-    private readonly bool _normEval;
     private readonly Dictionary<string, string> _torchVisionModules = [];
 
     /// <summary>Builds the network that <paramref name="options"/> describe.</summary>
@@ -67,15 +65,10 @@ public sealed class VGG : Backbone, ITorchVisionLayout, IOnnxExportable
         }
 
         _outIndices = StageOutputs.Validate(options.OutIndices ?? [stages - 1], stages, $"the {stages} stages");
-        if (options.FrozenStages < -1 || options.FrozenStages > stages)
-        {
-            throw new ArgumentException($"frozenStages must be -1 (none) .. {stages} (numStages), got {options.FrozenStages}.");
-        }
+        CheckFrozenStages(options.FrozenStages, stages, "numStages");
 
         InChannels = options.InChannels;
         _numClasses = options.NumClasses;
-        _frozenStages = options.FrozenStages;
-        _normEval = options.NormEval;
 
         var layers = new List<nn.Module<Tensor, Tensor>>();
         _stageRanges = new (int, int)[stages];
@@ -125,7 +118,7 @@ public sealed class VGG : Backbone, ITorchVisionLayout, IOnnxExportable
 
         RegisterComponents();
         BackboneInit.Kaiming(this, linearStd: 0.01);
-        FreezeStages();
+        SetFrozenStages(options.FrozenStages, options.NormEval);
     }
 
     /// <inheritdoc />
@@ -164,17 +157,6 @@ public sealed class VGG : Backbone, ITorchVisionLayout, IOnnxExportable
         return outputs;
     }
 
-    /// <summary>Switches training mode, then re-applies <c>frozenStages</c> and <c>normEval</c>.</summary>
-    public override void train(bool train = true)
-    {
-        base.train(train);
-        FreezeStages();
-        if (train && _normEval)
-        {
-            BackboneInit.EvalNorms(this);
-        }
-    }
-
     /// <inheritdoc />
     public string? MapTorchVisionKey(string torchVisionKey)
     {
@@ -185,15 +167,13 @@ public sealed class VGG : Backbone, ITorchVisionLayout, IOnnxExportable
             : null;
     }
 
-    private void FreezeStages()
+    /// <summary>The stage's convs and its max pool in <c>features</c>; VGG has no stem.</summary>
+    protected override IEnumerable<nn.Module?> StageModules(int stage)
     {
         var sequence = (TorchSharp.Modules.Sequential)features;
-        for (int i = 0; i < _frozenStages; i++)
+        for (int j = _stageRanges[stage].Start; j < _stageRanges[stage].End; j++)
         {
-            for (int j = _stageRanges[i].Start; j < _stageRanges[i].End; j++)
-            {
-                BackboneInit.Freeze((nn.Module)sequence[j]);
-            }
+            yield return (nn.Module)sequence[j];
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Xml.Linq;
 
-namespace QQuant.Vision.Analysis;
+namespace QQuant.Analysis;
 
 /// <summary>A line chart as an inline SVG element: axes with five ticks each, a legend, no script and no external reference.</summary>
 internal static class SvgLineChart

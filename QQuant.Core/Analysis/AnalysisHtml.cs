@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
-using QQuant.Analysis;
 
-namespace QQuant.Vision.Analysis;
+namespace QQuant.Analysis;
 
 /// <summary>
 /// The analysis report as one self-contained HTML page: a summary, the layer table, the sensitivity table, similarity
