@@ -16,6 +16,10 @@ internal static class ConfigKeys
         optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.Name != "EqualityContract");
 
+    /// <summary>The <see cref="ReferenceKeyAttribute"/> spellings of the settable properties of <paramref name="optionsType"/>.</summary>
+    public static IEnumerable<string> ReferenceSpellings(Type optionsType) =>
+        Settable(optionsType).SelectMany(p => p.GetCustomAttribute<ReferenceKeyAttribute>()?.Names ?? []);
+
     /// <summary>Each settable property of <paramref name="optionsType"/> under its normalized name and its <see cref="ReferenceKeyAttribute"/> spellings.</summary>
     public static Dictionary<string, PropertyInfo> OptionKeys(Type optionsType)
     {

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 
 namespace QQuant;
@@ -18,8 +16,13 @@ internal sealed class QuantPolicyBinder
     private readonly QuantPolicyBuilder _builder = QuantPolicy.Create();
     private readonly List<string> _problems = [];
     private readonly Dictionary<Type, string> _typeKeys = [];
+    private readonly StrictBinder _values;
 
-    private QuantPolicyBinder(QuantLayerRegistry registry) => _registry = registry;
+    private QuantPolicyBinder(QuantLayerRegistry registry)
+    {
+        _registry = registry;
+        _values = new StrictBinder(_problems);
+    }
 
     public static QuantPolicy Bind(IConfiguration section, QuantLayerRegistry registry, string where)
     {
@@ -71,14 +74,14 @@ internal sealed class QuantPolicyBinder
                     _builder.Except([.. Names(child)]);
                     break;
                 case "allowunmatched":
-                    if (Bool(child) == true)
+                    if (_values.Value<bool>(child) == true)
                     {
                         _builder.AllowUnmatched();
                     }
 
                     break;
                 default:
-                    Unknown(child, RootKeys);
+                    _values.Unknown(child, RootKeys, ["quan_policy", "special_layers", "exclude_layers", "allow_unmatched"]);
                     break;
             }
         }
@@ -135,7 +138,7 @@ internal sealed class QuantPolicyBinder
         foreach (IConfigurationSection extra in special.GetChildren()
                      .Where(c => ConfigKeys.Normalize(c.Key) is not ("layersname" or "converttype")))
         {
-            Unknown(extra, ["layers_name", "convert_type"]);
+            _values.Unknown(extra, ["layers_name", "convert_type"]);
         }
 
         List<string> layerNames = Names(names).ToList();
@@ -180,38 +183,21 @@ internal sealed class QuantPolicyBinder
         string wPath = $"{entry.Path}:w", aPath = $"{entry.Path}:a";
         bool keepFloat = false;
         bool? signed = null, autoSigned = null;
-        Dictionary<string, PropertyInfo> optionKeys = ConfigKeys.OptionKeys(options.GetType());
-        foreach (IConfigurationSection key in keys.Where(k => k != typeKey))
+        _values.BindProperties(
+            options,
+            keys,
+            [
+                new StrictBinder.OwnKey("type", [], _ => { }),
+                new StrictBinder.OwnKey("w", ReferenceNames.WeightBitsKeys, k => (w, wPath) = (_values.Value<int>(k) ?? w, k.Path)),
+                new StrictBinder.OwnKey("a", ReferenceNames.ActivationBitsKeys, k => (a, aPath) = (_values.Value<int>(k) ?? a, k.Path)),
+                new StrictBinder.OwnKey("bSetQ", [], k => keepFloat = _values.Value<bool>(k) == false),
+                new StrictBinder.OwnKey("signed", [], k => signed = _values.Value<bool>(k)),
+                new StrictBinder.OwnKey("auto_signed", [], k => autoSigned = _values.Value<bool>(k)),
+            ]);
+        if ((signed is not null || autoSigned is not null)
+            && keys.FirstOrDefault(k => ConfigKeys.Normalize(k.Key) == "activationsign") is { } explicitSign)
         {
-            string normalized = ConfigKeys.Normalize(key.Key);
-            if (ReferenceNames.WeightBitsKeys.Any(k => ConfigKeys.Normalize(k) == normalized))
-            {
-                (w, wPath) = (Int(key) ?? w, key.Path);
-            }
-            else if (ReferenceNames.ActivationBitsKeys.Any(k => ConfigKeys.Normalize(k) == normalized))
-            {
-                (a, aPath) = (Int(key) ?? a, key.Path);
-            }
-            else if (normalized == "bsetq")
-            {
-                keepFloat = Bool(key) == false;
-            }
-            else if (normalized == "signed")
-            {
-                signed = Bool(key);
-            }
-            else if (normalized == "autosigned")
-            {
-                autoSigned = Bool(key);
-            }
-            else if (optionKeys.TryGetValue(normalized, out PropertyInfo? property))
-            {
-                SetOption(key, property, options);
-            }
-            else
-            {
-                Unknown(key, ["type", "w", "a", "bSetQ", "signed", "auto_signed", .. optionKeys.Values.Distinct().Select(p => ConfigKeys.CamelCase(p.Name))]);
-            }
+            _problems.Add($"{explicitSign.Path}: sets the same option as the reference's signed/auto_signed; keep one");
         }
 
         // The reference's auto_signed decides from data and overrides signed.
@@ -282,84 +268,12 @@ internal sealed class QuantPolicyBinder
         return null;
     }
 
-    private void SetOption(IConfigurationSection key, PropertyInfo property, QuantLayerOptions options)
-    {
-        Type type = property.PropertyType;
-        object? value = type == typeof(bool) ? Bool(key)
-            : type == typeof(int) ? Int(key)
-            : type == typeof(double) || type == typeof(double?) ? Double(key)
-            : type == typeof(string) ? key.Value
-            : type.IsEnum ? Enum(key, type)
-            : Unsupported(key, type);
-        if (value is not null)
-        {
-            property.SetValue(options, value);
-        }
-    }
-
-    private object? Unsupported(IConfigurationSection key, Type type)
-    {
-        _problems.Add($"{key.Path}: options of type {type.Name} cannot be set from configuration");
-        return null;
-    }
-
     private void ExpectObject(IConfigurationSection section)
     {
         if (!string.IsNullOrEmpty(section.Value))
         {
             _problems.Add($"{section.Path}: expected an object, got the value '{section.Value}'");
         }
-    }
-
-    private int? Int(IConfigurationSection key)
-    {
-        if (int.TryParse(key.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
-        {
-            return value;
-        }
-
-        _problems.Add($"{key.Path}: '{key.Value}' is not a whole number");
-        return null;
-    }
-
-    private double? Double(IConfigurationSection key)
-    {
-        if (double.TryParse(key.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
-        {
-            return value;
-        }
-
-        _problems.Add($"{key.Path}: '{key.Value}' is not a number");
-        return null;
-    }
-
-    private bool? Bool(IConfigurationSection key)
-    {
-        if (bool.TryParse(key.Value, out bool value))
-        {
-            return value;
-        }
-
-        _problems.Add($"{key.Path}: '{key.Value}' is not true or false");
-        return null;
-    }
-
-    private object? Enum(IConfigurationSection key, Type type)
-    {
-        if (System.Enum.TryParse(type, key.Value, ignoreCase: true, out object? value) && System.Enum.IsDefined(type, value!))
-        {
-            return value;
-        }
-
-        _problems.Add($"{key.Path}: '{key.Value}' is not one of {string.Join(", ", System.Enum.GetNames(type).Select(ConfigKeys.CamelCase))}");
-        return null;
-    }
-
-    private void Unknown(IConfigurationSection key, IEnumerable<string> valid)
-    {
-        List<string> names = valid.Distinct().ToList();
-        _problems.Add($"{key.Path}: unknown key '{key.Key}'; {NearestNames.Suggest(key.Key, names)} "
-                      + $"(valid here: {string.Join(", ", names)})");
     }
 
     private static string PathOf(IConfiguration section) => section is IConfigurationSection s ? s.Path : "(root)";
