@@ -39,6 +39,15 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
     /// </summary>
     public string Location { get; internal set; }
 
+    /// <summary>
+    /// Use the quantizer's fused CPU kernel where it applies (the default); false forces the composed TorchSharp path,
+    /// the reference the kernels are tested against. A quantizer without a kernel ignores it.
+    /// </summary>
+    public bool UseFusedKernel { get; set; } = true;
+
+    /// <summary>Whether quantizing <paramref name="input"/> now runs the fused kernel.</summary>
+    public bool FusesFor(Tensor input) => UseFusedKernel && KernelAccepts(input);
+
     /// <summary>True when forward hooks are registered on this module (a caller that runs a pass itself would skip them).</summary>
     protected bool HasForwardHooks => pre_hooks.Count + post_hooks.Count + module_pre_hooks.Count + module_post_hooks.Count > 0;
 
@@ -47,6 +56,12 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
     /// has none for it or has forward hooks (which must see the call): then call the module.
     /// </summary>
     public virtual QuantizationPass? PassFor(Tensor input) => HasForwardHooks ? null : CreatePass(input);
+
+    /// <summary>
+    /// Whether the quantizer's fused kernel takes <paramref name="input"/> (for example a contiguous float32 CPU
+    /// tensor); false by default, for a quantizer without one.
+    /// </summary>
+    protected virtual bool KernelAccepts(Tensor input) => false;
 
     /// <summary>
     /// A fused pass for <paramref name="input"/>, or null (the default) when the module's own forward must run. The

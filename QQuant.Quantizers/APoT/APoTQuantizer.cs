@@ -25,7 +25,7 @@ namespace QQuant.Quantizers;
 /// construction); activations take the given initial clip or, from data, <c>min(max|x|, mean|x| + 3·std|x|)</c>.
 /// Per-channel weights standardise and clip each output channel on its own.</para>
 /// </remarks>
-public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     /// <summary>The weights' starting clip, in standard deviations of the standardised weight.</summary>
     public const double WeightClip = 3.0;
@@ -102,10 +102,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer, IExpor
     public Parameter Alpha => _alpha;
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
+    protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _alpha);
 
     /// <summary>Why <paramref name="bits"/> cannot make the grid, or null.</summary>
     public static string? BitsProblem(int bits, APoTGrid grid, ActivationSign sign)
@@ -139,7 +136,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer, IExpor
         var parameter = new FusedParameter(_alpha, derivative);
         if (Role == TensorRole.Activation)
         {
-            return new KernelPass<NormalizedGridRule>([GridRule(alphas[0])], parameter);
+            return new KernelPass<APoTGridRule>([GridRule(alphas[0])], parameter);
         }
 
         using var noGrad = no_grad();
@@ -148,7 +145,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer, IExpor
         using (std)
         {
             float[] means = CpuFloats.Values(mean);
-            return new StandardizedGridPass([.. means.Select((_, row) => GridRule(alphas[alphas.Length == 1 ? 0 : row]))], means, CpuFloats.Values(std), parameter);
+            return new APoTStandardizedWeightPass([.. means.Select((_, row) => GridRule(alphas[alphas.Length == 1 ? 0 : row]))], means, CpuFloats.Values(std), parameter);
         }
     }
 
@@ -238,7 +235,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IFusedQuantizer, IExpor
         return (w.mean(), w.std());
     }
 
-    private NormalizedGridRule GridRule(float alpha) => Grid == APoTGrid.Uniform
-        ? NormalizedGridRule.Uniform(alpha, IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
-        : NormalizedGridRule.Levels(alpha, IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
+    private APoTGridRule GridRule(float alpha) => Grid == APoTGrid.Uniform
+        ? APoTGridRule.Uniform(alpha, IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
+        : APoTGridRule.Levels(alpha, IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
 }

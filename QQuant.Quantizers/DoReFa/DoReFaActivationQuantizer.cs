@@ -16,7 +16,7 @@ namespace QQuant.Quantizers;
 /// calibration (the Python reference instead switches to unsigned for good the first time a batch has no
 /// negative value, and keeps a halved signed grid before that).
 /// </remarks>
-public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">1..8.</param>
@@ -33,14 +33,11 @@ public sealed class DoReFaActivationQuantizer : CalibratedQuantizer, IFusedQuant
     }
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && CpuFloats.Accepts(input);
+    protected override bool KernelAccepts(Tensor input) => CpuFloats.Accepts(input);
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input) =>
-        FusesFor(input) ? new KernelPass<UnitGridRule>([new UnitGridRule((1 << Bits) - 1, IsSigned)]) : null;
+        FusesFor(input) ? new KernelPass<DoReFaActivationRule>([new DoReFaActivationRule((1 << Bits) - 1, IsSigned)]) : null;
 
     /// <inheritdoc />
     protected override Tensor Quantize(Tensor input)

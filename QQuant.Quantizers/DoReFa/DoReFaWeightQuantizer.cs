@@ -18,7 +18,7 @@ namespace QQuant.Quantizers;
 /// maps to the level just above zero. Unlike the Python reference, which uses a signed integer grid with zero point
 /// 0 and gives 1-bit weights no gradient.
 /// </remarks>
-public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">1..8.</param>
@@ -35,10 +35,7 @@ public sealed class DoReFaWeightQuantizer : CalibratedQuantizer, IFusedQuantizer
     }
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && Bits > 1 && CpuFloats.Accepts(input);
+    protected override bool KernelAccepts(Tensor input) => Bits > 1 && CpuFloats.Accepts(input);
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input) =>

@@ -27,7 +27,7 @@ namespace QQuant.Quantizers;
 /// constant tensor gets <c>[c − ½, c + ½]</c>. α starts at its initial value (default 0.2) and is not changed by
 /// initialisation. One set of bounds per tensor.</para>
 /// </remarks>
-public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class DsqQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     private const double AlphaFloor = 1e-6;
     private const double AlphaCeiling = 0.5 - 1e-6;
@@ -74,10 +74,7 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExport
     public Parameter Upper => _upper;
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
+    protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _alpha);
 
     /// <summary>
     /// The differentiable surrogate <c>l + Δ(i + (φ(x) + 1)/2)</c> whose gradient the forward pass uses: finite
@@ -148,7 +145,7 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExport
         }
 
         int intervals = (1 << Bits) - 1;
-        SoftStepRule rule;
+        DsqSoftStepRule rule;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
@@ -158,10 +155,10 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExport
             Tensor alpha = _alpha.clamp(AlphaFloor, AlphaCeiling);
             Tensor logTerm = (2 / alpha - 1).log();
             float[] values = CpuFloats.Values(cat([_lower, _upper, delta, logTerm / delta, logTerm, alpha, (span >= QuantizerMath.MinimumScale).to(float32)]));
-            rule = new SoftStepRule(values[0], values[1], values[2], intervals, values[3], values[4], values[5], values[6] > 0);
+            rule = new DsqSoftStepRule(values[0], values[1], values[2], intervals, values[3], values[4], values[5], values[6] > 0);
         }
 
-        return new KernelPass<SoftStepRule>(
+        return new KernelPass<DsqSoftStepRule>(
             [rule], new FusedParameter(_lower, [1], Sum: 0), new FusedParameter(_upper, [1], Sum: 1), new FusedParameter(_alpha, [1], Sum: 2));
     }
 

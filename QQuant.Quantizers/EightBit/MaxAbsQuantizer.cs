@@ -17,7 +17,7 @@ namespace QQuant.Quantizers;
 /// Differs from the Python reference's <c>EightBitQuant*</c>, which divides by the <em>signed</em> maximum and does
 /// not clamp, so values below <c>−max(x)</c> land beyond −127 steps and a tensor with only negative values flips sign.
 /// </remarks>
-public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class MaxAbsQuantizer : Quantizer, IExportableQuantizer
 {
     /// <summary>Creates the quantizer.</summary>
     /// <param name="bits">Bit width: 2..8 when signed, 1..8 when unsigned.</param>
@@ -46,10 +46,7 @@ public sealed class MaxAbsQuantizer : Quantizer, IFusedQuantizer, IExportableQua
     public int Levels { get; }
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && CpuFloats.Accepts(input);
+    protected override bool KernelAccepts(Tensor input) => CpuFloats.Accepts(input);
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input)

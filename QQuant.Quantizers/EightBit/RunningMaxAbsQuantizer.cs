@@ -25,7 +25,7 @@ namespace QQuant.Quantizers;
 /// <para>Gradient: straight-through, 1 for the input inside <c>[Qn·s, Qp·s]</c> and 0 where it was clipped; nothing
 /// is learned.</para>
 /// </remarks>
-public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     /// <summary>The default momentum of the running maximum.</summary>
     public const double DefaultMomentum = 0.1;
@@ -61,10 +61,7 @@ public sealed class RunningMaxAbsQuantizer : CalibratedQuantizer, IFusedQuantize
     public IntegerRange Range => IntegerRange.Of(Bits, IsSigned);
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _running_max);
+    protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _running_max);
 
     /// <summary>The step <c>s = r / Qp</c> as the float32 (or the state's dtype) every path divides by, shape <c>[1]</c>.</summary>
     public Tensor Scale()

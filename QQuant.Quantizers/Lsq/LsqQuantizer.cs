@@ -20,7 +20,7 @@ namespace QQuant.Quantizers;
 /// per-channel steps; all-zero data gives <c>s = 1</c>). The step acts as <c>max(|s|, 1e−8)</c>, so it stays positive.</para>
 /// <para>Grid: signed <c>[−2^(b−1), 2^(b−1) − 1]</c> (needs 2 bits or more), unsigned <c>[0, 2^b − 1]</c>.</para>
 /// </remarks>
-public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class LsqQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     [ComponentName(Name = "step")]
     private Parameter _step;
@@ -51,10 +51,7 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IFusedQuantizer, IExport
     public Parameter Step => _step;
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _step);
+    protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _step);
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input)

@@ -22,7 +22,7 @@ namespace QQuant.Quantizers;
 /// an offset, <c>s</c> is the smallest step whose grid covers <c>[min, max]</c>. Degenerate data (constant or
 /// all-zero) gives <c>s = 1</c>, and a constant is then represented exactly by the offset.</para>
 /// </remarks>
-public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     [ComponentName(Name = "step")]
     private Parameter _step;
@@ -76,10 +76,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IFusedQuantizer, IEx
     public Parameter? Offset => _offset;
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _step) && (_offset is null || _offset.numel() == 1);
+    protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _step) && (_offset is null || _offset.numel() == 1);
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input)

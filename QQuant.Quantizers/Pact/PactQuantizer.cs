@@ -19,7 +19,7 @@ namespace QQuant.Quantizers;
 /// <para>Initialisation: α = the given initial clip, or from data <c>min(max|x|, mean|x| + 3·std|x|)</c>
 /// (1 for all-zero data). With an initial clip and a fixed sign the quantizer is initialised at construction.</para>
 /// </remarks>
-public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer, IExportableQuantizer
+public sealed class PactQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
     [ComponentName(Name = "alpha")]
     private Parameter _alpha;
@@ -49,10 +49,7 @@ public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer, IExpor
     public Parameter Alpha => _alpha;
 
     /// <inheritdoc />
-    public bool UseFusedKernel { get; set; } = true;
-
-    /// <inheritdoc />
-    public bool FusesFor(Tensor input) => UseFusedKernel && FusedPath.Accepts(input, _alpha);
+    protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _alpha);
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input)
@@ -63,8 +60,8 @@ public sealed class PactQuantizer : CalibratedQuantizer, IFusedQuantizer, IExpor
         }
 
         (float[] alphas, float[] derivative) = LearnedScale.Read(_alpha);
-        var rule = new ClipGridRule(alphas[0], IntegerRange.Of(Bits, IsSigned).Max, IsSigned);
-        return new KernelPass<ClipGridRule>([rule], new FusedParameter(_alpha, derivative));
+        var rule = new PactClipRule(alphas[0], IntegerRange.Of(Bits, IsSigned).Max, IsSigned);
+        return new KernelPass<PactClipRule>([rule], new FusedParameter(_alpha, derivative));
     }
 
     /// <inheritdoc />

@@ -72,7 +72,7 @@ internal static class BenchKernelsCommand
             {
                 using var methodScope = NewDisposeScope();
                 nn.Module<Tensor, Tensor> quantizer = QuantizerOf(policy(), activation, x);
-                var fused = quantizer as IFusedQuantizer;
+                var fused = quantizer as Quantizer;
                 foreach (bool useFused in fused?.FusesFor(x) == true ? new[] { true, false } : [false])
                 {
                     fused?.UseFusedKernel = useFused;

@@ -8,7 +8,7 @@ public sealed class FusedPathTests
 {
     public static TheoryData<string> Quantizers() => ["LSQ", "LSQ+", "PACT", "DoReFa", "APoT", "8-bit"];
 
-    private static IFusedQuantizer Make(string name) => name switch
+    private static Quantizer Make(string name) => name switch
     {
         "LSQ" => new LsqQuantizer(4, TensorRole.Activation, ActivationSign.Unsigned),
         "LSQ+" => new LsqPlusQuantizer(4, TensorRole.Activation, ActivationSign.Unsigned),
@@ -22,7 +22,7 @@ public sealed class FusedPathTests
     [MemberData(nameof(Quantizers))]
     public void Only_contiguous_float32_cpu_tensors_take_the_fused_kernel_and_only_while_it_is_on(string name)
     {
-        IFusedQuantizer quantizer = Make(name);
+        Quantizer quantizer = Make(name);
         using Tensor x = rand(4, 6);
         using Tensor wide = rand(4, 6, dtype: float64);
         using Tensor transposed = x.t();

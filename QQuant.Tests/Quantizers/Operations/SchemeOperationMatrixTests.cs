@@ -97,7 +97,7 @@ public class SchemeOperationMatrixTests
         using var scope = NewDisposeScope();
         (nn.Module<Tensor, Tensor> source, Tensor x) = Operation(operation, float32);
         QuantizedLayer fused = Build(scheme, source), composed = Build(scheme, source);
-        foreach (IFusedQuantizer quantizer in composed.modules().OfType<IFusedQuantizer>())
+        foreach (Quantizer quantizer in composed.modules().OfType<Quantizer>())
         {
             quantizer.UseFusedKernel = false;
         }

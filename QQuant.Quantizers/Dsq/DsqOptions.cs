@@ -2,7 +2,7 @@ using QQuant;
 
 namespace QQuant.Quantizers;
 
-/// <summary>Options of <see cref="DSQConv"/> and <see cref="DSQLinear"/>.</summary>
+/// <summary>Options of the <see cref="Dsq"/> scheme.</summary>
 public record DsqOptions : QuantLayerOptions
 {
     /// <summary>The starting value of the learnable characteristic variable α, in (0, 0.5). Default 0.2.</summary>

@@ -1,14 +1,15 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// A row's standardisation <c>t = (x − μ) / σ</c> (μ its mean, σ its unbiased standard deviation), and the gradient
 /// through it from the gradient <c>g</c> of t: <c>(g − mean g − t · Σ(g·t) / (n − 1)) / σ</c>, the last term being
-/// σ's share. The two reductions come from the pass before (<see cref="StandardizedGridRule"/>'s sums).
+/// σ's share. The two reductions come from the pass before (<see cref="APoTStandardizedGridRule"/>'s sums).
 /// </summary>
-internal readonly struct StandardizationRule : IElementRule
+internal readonly struct APoTStandardizationRule : IElementRule
 {
     private readonly Vector<float> _mean, _std, _gradientMean, _slope;
     private readonly float _m, _s, _gm, _c;
@@ -17,7 +18,7 @@ internal readonly struct StandardizationRule : IElementRule
     /// <param name="std">σ as it acts.</param>
     /// <param name="gradientMean"><c>mean g</c> over the row.</param>
     /// <param name="slope"><c>Σ(g·t) / (n − 1)</c>, or 0 where σ is a constant (a row without spread).</param>
-    public StandardizationRule(float mean, float std, float gradientMean, float slope)
+    public APoTStandardizationRule(float mean, float std, float gradientMean, float slope)
     {
         (_m, _s, _gm, _c) = (mean, std, gradientMean, slope);
         (_mean, _std, _gradientMean, _slope) = (new(_m), new(_s), new(_gm), new(_c));

@@ -1,7 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// The 8-bit max-abs grid: <c>x + (round(x / m · L) / L · m − x)</c> with <c>m</c> the row's largest magnitude

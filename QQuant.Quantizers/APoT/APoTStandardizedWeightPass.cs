@@ -1,7 +1,8 @@
 using QQuant;
 using static TorchSharp.torch;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// APoT's and the uniform grid's weights as a pass over the weight itself: each row (output channel, or the whole
@@ -9,9 +10,9 @@ namespace QQuant.Quantizers.Kernels;
 /// constant), then rounded on its grid. The backward makes two passes: the grid's (the gradient of the
 /// standardised weight, and the row sums for α and for the standardisation), then the standardisation's, in place.
 /// </summary>
-internal sealed class StandardizedGridPass : QuantizationPass
+internal sealed class APoTStandardizedWeightPass : QuantizationPass
 {
-    private readonly StandardizedGridRule[] _rules;
+    private readonly APoTStandardizedGridRule[] _rules;
     private readonly float[] _mean, _std;
     private readonly bool[] _spread;
     private readonly FusedParameter _alpha;
@@ -20,11 +21,11 @@ internal sealed class StandardizedGridPass : QuantizationPass
     /// <param name="mean">Each row's mean, as the composed path computes it.</param>
     /// <param name="std">Each row's unbiased standard deviation, as the composed path computes it.</param>
     /// <param name="alpha">α and its factors.</param>
-    public StandardizedGridPass(NormalizedGridRule[] grids, float[] mean, float[] std, FusedParameter alpha)
+    public APoTStandardizedWeightPass(APoTGridRule[] grids, float[] mean, float[] std, FusedParameter alpha)
     {
         _spread = [.. std.Select(s => s > 0)];
         (_mean, _std, _alpha) = (mean, [.. std.Select(s => s > 0 ? s : 1)], alpha);
-        _rules = [.. grids.Select((grid, row) => new StandardizedGridRule(grid, _mean[row], _std[row]))];
+        _rules = [.. grids.Select((grid, row) => new APoTStandardizedGridRule(grid, _mean[row], _std[row]))];
         Parameters = [alpha.Parameter];
     }
 
@@ -42,11 +43,11 @@ internal sealed class StandardizedGridPass : QuantizationPass
         if (inputGradient is not null)
         {
             double columns = input.numel() / _rules.Length;
-            var standardizations = new StandardizationRule[_rules.Length];
+            var standardizations = new APoTStandardizationRule[_rules.Length];
             for (int row = 0; row < standardizations.Length; row++)
             {
                 float slope = _spread[row] ? (float)(sums[2][row] / (columns - 1)) : 0;
-                standardizations[row] = new StandardizationRule(_mean[row], _std[row], (float)(sums[1][row] / columns), slope);
+                standardizations[row] = new APoTStandardizationRule(_mean[row], _std[row], (float)(sums[1][row] / columns), slope);
             }
 
             ElementwiseKernel.Backward(input, inputGradient, inputGradient, standardizations);

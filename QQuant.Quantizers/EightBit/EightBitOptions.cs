@@ -2,7 +2,7 @@ using QQuant;
 
 namespace QQuant.Quantizers;
 
-/// <summary>Options of <see cref="EightBitConv"/> and <see cref="EightBitLinear"/>.</summary>
+/// <summary>Options of the <see cref="EightBit"/> scheme.</summary>
 public record EightBitOptions : QuantLayerOptions
 {
     /// <summary>

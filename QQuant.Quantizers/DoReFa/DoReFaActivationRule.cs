@@ -1,20 +1,21 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// DoReFa's activations, on the fixed range [0, 1] (<c>round(clamp(x, 0, 1) · L) / L</c>) or, signed, [−1, 1]
 /// (<c>2 · round((clamp(x, −1, 1) + 1) / 2 · L) / L − 1</c>), with <c>L = 2^bits − 1</c>. Backward: the input gets
 /// <c>g</c> inside the range (ends included); nothing is learned.
 /// </summary>
-internal readonly struct UnitGridRule : IElementRule
+internal readonly struct DoReFaActivationRule : IElementRule
 {
     private readonly Vector<float> _levels, _min;
     private readonly float _l, _lo;
     private readonly bool _signed;
 
-    public UnitGridRule(int levels, bool signed)
+    public DoReFaActivationRule(int levels, bool signed)
     {
         (_l, _lo, _signed) = (levels, signed ? -1 : 0, signed);
         (_levels, _min) = (new(_l), new(_lo));

@@ -1,14 +1,15 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// PACT: <c>y = α</c> where <c>x ≥ α</c>, <c>low</c> where <c>x &lt; low</c> (<c>−α</c> signed, 0 unsigned), else
 /// <c>x</c>; then <c>round(y / d) · d</c> with <c>d = α / steps</c>. Backward: the input gets <c>g</c> between the
 /// clips; the first sum collects α's terms (<c>g</c> above, <c>−g</c> below a signed grid's low clip).
 /// </summary>
-internal readonly struct ClipGridRule : IElementRule
+internal readonly struct PactClipRule : IElementRule
 {
     private readonly Vector<float> _alpha, _low, _step, _lowSign;
     private readonly float _a, _l, _d, _sign;
@@ -16,7 +17,7 @@ internal readonly struct ClipGridRule : IElementRule
     /// <param name="alpha">The clip α acts with.</param>
     /// <param name="steps">The grid's steps between 0 and α.</param>
     /// <param name="signed">Whether the grid runs from −α (else from 0, and the low clip does not depend on α).</param>
-    public ClipGridRule(float alpha, int steps, bool signed)
+    public PactClipRule(float alpha, int steps, bool signed)
     {
         (_a, _l, _d, _sign) = (alpha, signed ? -alpha : 0, alpha / steps, signed ? -1 : 0);
         (_alpha, _low, _step, _lowSign) = (new(_a), new(_l), new(_d), new(_sign));

@@ -2,7 +2,7 @@ using QQuant;
 
 namespace QQuant.Quantizers;
 
-/// <summary>Options of layers with a learned clipping level for their input: PACT and uniform.</summary>
+/// <summary>Options of schemes with a learned clipping level for their input: <see cref="Pact"/>, <see cref="Uniform"/> (and <see cref="APoT"/>, through <see cref="APoTOptions"/>).</summary>
 public record ClipOptions : QuantLayerOptions
 {
     /// <summary>

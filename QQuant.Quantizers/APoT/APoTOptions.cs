@@ -2,10 +2,10 @@ using QQuant;
 
 namespace QQuant.Quantizers;
 
-/// <summary>Options of <see cref="APoTConv"/> and <see cref="APoTLinear"/>.</summary>
+/// <summary>Options of the <see cref="APoT"/> scheme.</summary>
 public record APoTOptions : ClipOptions
 {
-    /// <summary>Power-of-two levels (the paper); false gives the uniform grid, the same as <see cref="UniformConv"/>. Default true.</summary>
+    /// <summary>Power-of-two levels (the paper); false gives the uniform grid, the same as the <see cref="Uniform"/> scheme. Default true.</summary>
     [ReferenceKey("power")]
     public bool PowerOfTwo { get; set; } = true;
 

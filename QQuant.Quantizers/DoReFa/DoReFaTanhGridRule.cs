@@ -1,7 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// DoReFa's weights after their tanh, <c>t = tanh(w)</c>: <c>2 · round((t / (2M) + ½) · L) / L − 1</c> with
@@ -9,14 +10,14 @@ namespace QQuant.Quantizers.Kernels;
 /// <c>t</c>): <c>g / M</c>; the first sum collects <c>g · t</c>, from which <see cref="DoReFaWeightPass"/> gives
 /// the largest elements their share of M's gradient.
 /// </summary>
-internal readonly struct TanhGridRule : IElementRule
+internal readonly struct DoReFaTanhGridRule : IElementRule
 {
     private readonly Vector<float> _divisor, _levels;
     private readonly float _d, _m, _l;
 
     /// <param name="max">M as it acts (1 for a row of zeros).</param>
     /// <param name="levels">L.</param>
-    public TanhGridRule(float max, int levels)
+    public DoReFaTanhGridRule(float max, int levels)
     {
         (_m, _d, _l) = (max, 2 * max, levels);
         (_divisor, _levels) = (new(_d), new(_l));

@@ -1,7 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// APoT's activations: <c>d = clamp(x / α, lo, 1)</c> (lo = −1 signed, 0 unsigned), <c>q</c> the grid value of d, then
@@ -10,13 +11,13 @@ namespace QQuant.Quantizers.Kernels;
 /// gets <c>g</c> inside the clip; the first sum collects α's terms <c>g · (q − v)</c> inside and <c>g · q</c> outside,
 /// with <c>v = x / α</c>.
 /// </summary>
-internal readonly struct NormalizedGridRule : IElementRule
+internal readonly struct APoTGridRule : IElementRule
 {
     private readonly Vector<float> _alpha, _min, _steps;
     private readonly float _a, _lo, _n;
     private readonly float[]? _levels, _boundaries;
 
-    private NormalizedGridRule(float alpha, bool signed, int steps, float[]? levels)
+    private APoTGridRule(float alpha, bool signed, int steps, float[]? levels)
     {
         (_a, _lo, _n) = (alpha, signed ? -1 : 0, steps);
         (_alpha, _min, _steps) = (new(_a), new(_lo), new(_n));
@@ -25,10 +26,10 @@ internal readonly struct NormalizedGridRule : IElementRule
     }
 
     /// <summary>A uniform grid of <paramref name="steps"/> steps between 0 and 1.</summary>
-    public static NormalizedGridRule Uniform(float alpha, bool signed, int steps) => new(alpha, signed, steps, null);
+    public static APoTGridRule Uniform(float alpha, bool signed, int steps) => new(alpha, signed, steps, null);
 
     /// <summary>The ascending magnitude levels <paramref name="levels"/> (from 0 to 1), mirrored for negative d.</summary>
-    public static NormalizedGridRule Levels(float alpha, bool signed, float[] levels) => new(alpha, signed, 0, levels);
+    public static APoTGridRule Levels(float alpha, bool signed, float[] levels) => new(alpha, signed, 0, levels);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<float> Forward(Vector<float> x) => Grid(Vector.Min(Vector.Max(x / _alpha, _min), Vector<float>.One)) * _alpha;

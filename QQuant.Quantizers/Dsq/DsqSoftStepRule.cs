@@ -1,7 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// DSQ: x clipped to <c>[l, u]</c>, interval <c>i = clamp(floor((x − l)/Δ), 0, N − 1)</c> with <c>Δ = max(u − l, 1e−8)/N</c>,
@@ -10,7 +11,7 @@ namespace QQuant.Quantizers.Kernels;
 /// soft value <c>l + Δ·(i + (φ + 1)/2)</c>, <c>φ = tanh(z)/(1 − α)</c>, backward. The three sums collect the terms of
 /// <c>lower</c>, <c>upper</c> and <c>alpha</c>; the interval index is a constant, as on the composed path.
 /// </summary>
-internal readonly struct SoftStepRule : IElementRule
+internal readonly struct DsqSoftStepRule : IElementRule
 {
     private readonly float _l, _u, _delta, _last, _k, _inverse, _deltaUpper, _zShare, _halfDelta, _alphaTerm;
 
@@ -22,7 +23,7 @@ internal readonly struct SoftStepRule : IElementRule
     /// <param name="logTerm">K = log(2/α − 1).</param>
     /// <param name="alpha">α as it acts (clamped into (0, 0.5)).</param>
     /// <param name="deltaFollowsBounds">Whether <c>u − l</c> is above the 1e−8 floor, so Δ moves with the bounds.</param>
-    public SoftStepRule(float lower, float upper, float delta, int intervals, float k, float logTerm, float alpha, bool deltaFollowsBounds)
+    public DsqSoftStepRule(float lower, float upper, float delta, int intervals, float k, float logTerm, float alpha, bool deltaFollowsBounds)
     {
         (_l, _u, _delta, _last, _k) = (lower, upper, delta, intervals - 1, k);
         _inverse = 1 / (1 - alpha);

@@ -2,7 +2,7 @@ using QQuant;
 
 namespace QQuant.Quantizers;
 
-/// <summary>Options of <see cref="LSQPlusConv"/> and <see cref="LSQPlusLinear"/>.</summary>
+/// <summary>Options of the <see cref="LsqPlus"/> scheme.</summary>
 public record LsqPlusOptions : LsqOptions
 {
     /// <summary>Learn an offset for the input (the paper's asymmetric activations). Weights never have one. Default true.</summary>

@@ -1,12 +1,13 @@
 using QQuant;
 using static TorchSharp.torch;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// DoReFa's weight grid as a pass over the weight itself: <c>t = tanh(w)</c> (libtorch's tanh, so its values are
 /// the composed path's) is computed in the forward and again in the backward, so no tensor but the weight is kept.
-/// Forward: <see cref="TanhGridRule"/> with each row's <c>M = max|t|</c>. Backward: the rule's backward, then the
+/// Forward: <see cref="DoReFaTanhGridRule"/> with each row's <c>M = max|t|</c>. Backward: the rule's backward, then the
 /// gradient through M, <c>−Σ g·t / M²</c>, shared by the elements where <c>|t| = M</c> as torch's amax shares it
 /// among ties, then the tanh's <c>(1 − t²)</c>, in place.
 /// </summary>
@@ -31,7 +32,7 @@ internal sealed class DoReFaWeightPass(long rows, int levels) : QuantizationPass
         }
 
         using Tensor t = Tanh(input);
-        (float[] maxima, TanhGridRule[] rules) = Rules(t);
+        (float[] maxima, DoReFaTanhGridRule[] rules) = Rules(t);
         Tensor tanhGradient = empty_like(t);
         double[] products = ElementwiseKernel.Backward(t, gradient, tanhGradient, rules)[0];
         float* values = CpuFloats.Pointer(t);
@@ -63,7 +64,7 @@ internal sealed class DoReFaWeightPass(long rows, int levels) : QuantizationPass
         }
 
         // In place: the weight's gradient takes the tanh gradient's memory.
-        ElementwiseKernel.Backward(t, tanhGradient, tanhGradient, [default(TanhSlopeRule)]);
+        ElementwiseKernel.Backward(t, tanhGradient, tanhGradient, [default(DoReFaTanhSlopeRule)]);
         return (tanhGradient, []);
     }
 
@@ -73,9 +74,9 @@ internal sealed class DoReFaWeightPass(long rows, int levels) : QuantizationPass
         return w.tanh();
     }
 
-    private (float[] Maxima, TanhGridRule[] Rules) Rules(Tensor t)
+    private (float[] Maxima, DoReFaTanhGridRule[] Rules) Rules(Tensor t)
     {
         float[] maxima = ElementwiseKernel.MaxAbs(t, rows, positivePart: false);
-        return (maxima, [.. maxima.Select(m => new TanhGridRule(m > 0 ? m : 1, levels))]);
+        return (maxima, [.. maxima.Select(m => new DoReFaTanhGridRule(m > 0 ? m : 1, levels))]);
     }
 }

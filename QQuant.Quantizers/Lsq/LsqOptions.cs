@@ -2,7 +2,7 @@ using QQuant;
 
 namespace QQuant.Quantizers;
 
-/// <summary>Options of <see cref="LSQConv"/> and <see cref="LSQLinear"/>.</summary>
+/// <summary>Options of the <see cref="Lsq"/> scheme.</summary>
 public record LsqOptions : QuantLayerOptions
 {
     /// <summary>Multiply the step's gradient by <c>1/√(N·Qp)</c>, as the paper does. Default true.</summary>

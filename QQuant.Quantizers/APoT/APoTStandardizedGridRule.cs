@@ -1,25 +1,26 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
-/// APoT's weights: <see cref="NormalizedGridRule"/> on the standardised weight <c>t = (x − μ) / σ</c>. Backward: the
+/// APoT's weights: <see cref="APoTGridRule"/> on the standardised weight <c>t = (x − μ) / σ</c>. Backward: the
 /// input gets the gradient of t (the grid's input gradient); the sums collect α's terms, the gradient of t, and
-/// the gradient of t times t, from which <see cref="StandardizationRule"/> finishes the gradient.
+/// the gradient of t times t, from which <see cref="APoTStandardizationRule"/> finishes the gradient.
 /// </summary>
-internal readonly struct StandardizedGridRule : IElementRule
+internal readonly struct APoTStandardizedGridRule : IElementRule
 {
-    private readonly NormalizedGridRule _grid;
-    private readonly StandardizationRule _standardization;
+    private readonly APoTGridRule _grid;
+    private readonly APoTStandardizationRule _standardization;
 
     /// <param name="grid">The row's grid (its α).</param>
     /// <param name="mean">The row's mean μ.</param>
     /// <param name="std">The row's deviation σ as it acts.</param>
-    public StandardizedGridRule(NormalizedGridRule grid, float mean, float std)
+    public APoTStandardizedGridRule(APoTGridRule grid, float mean, float std)
     {
         _grid = grid;
-        _standardization = new StandardizationRule(mean, std, 0, 0);
+        _standardization = new APoTStandardizationRule(mean, std, 0, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,13 +1,14 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using QQuant.Quantizers.Kernels;
 
-namespace QQuant.Quantizers.Kernels;
+namespace QQuant.Quantizers;
 
 /// <summary>
 /// The gradient through <c>t = tanh(w)</c> from t itself, as libtorch's tanh backward computes it:
 /// <c>g · (1 − t · t)</c>. Only its backward is used; its forward leaves t as it is.
 /// </summary>
-internal readonly struct TanhSlopeRule : IElementRule
+internal readonly struct DoReFaTanhSlopeRule : IElementRule
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<float> Forward(Vector<float> t) => t;
