@@ -85,6 +85,24 @@ public class SchemeModelTests
     }
 
     [Fact]
+    public void A_json_policy_names_a_scheme_by_its_name_and_gives_its_bits()
+    {
+        QuantPolicy bound = Configuration.ConfigurationTestSupport.Bind("""
+            { "quantTransformer": { "policy": {
+                "Convolution": { "type": "lsq", "w": 4, "a": 4, "perChannelWeights": true },
+                "Linear": { "type": "EightBit", "w": 8, "a": 8 } } } }
+            """);
+
+        Assert.Equal(
+            QuantPolicy.For<Convolution>().Use<global::QQuant.Quantizers.Lsq>(4, 4, o => o.PerChannelWeights = true)
+                .For<Linear>().Use<EightBit>(8, 8).Build(),
+            bound);
+        var missingBits = Configuration.ConfigurationTestSupport.BindFails(
+            """{ "quantTransformer": { "policy": { "Conv1d": { "type": "DSQ" } } } }""");
+        Assert.Equal("quantTransformer:policy:Conv1d: needs \"w\" (weight bits) and \"a\" (activation bits)", Assert.Single(missingBits.Problems));
+    }
+
+    [Fact]
     public void Onnx_export_of_an_operation_without_an_emitter_names_the_layer()
     {
         using var scope = NewDisposeScope();
