@@ -6,6 +6,9 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Kernels;
 
+using Lsq = QQuant.Quantizers.Lsq;
+using Uniform = QQuant.Quantizers.Uniform;
+
 /// <summary>
 /// A quantized convolution whose quantizers have fused passes runs quantization and convolution as one node that
 /// recomputes the quantized input and weight in its backward (libtorch's convolution backward through TorchScript).
@@ -215,13 +218,13 @@ public class RecomputedConvolutionTests
         var settings = new QuantLayerSettings(4, 4, new QuantLayerOptions());
         return method switch
         {
-            "LSQ" => new QuantizedConv2d(conv, global::QQuant.Quantizers.Lsq.Instance, settings),
+            "LSQ" => new QuantizedConv2d(conv, Lsq.Instance, settings),
             "LSQ+" => new QuantizedConv2d(conv, LsqPlus.Instance, settings),
             "DSQ" => new QuantizedConv2d(conv, Dsq.Instance, settings),
             "DoReFa" => new QuantizedConv2d(conv, DoReFa.Instance, settings),
             "PACT" => new QuantizedConv2d(conv, Pact.Instance, settings),
             "APoT" => new QuantizedConv2d(conv, APoT.Instance, settings),
-            "uniform" => new QuantizedConv2d(conv, global::QQuant.Quantizers.Uniform.Instance, settings),
+            "uniform" => new QuantizedConv2d(conv, Uniform.Instance, settings),
             "8-bit" => new QuantizedConv2d(conv, EightBit.Instance, new QuantLayerSettings(8, 8, new QuantLayerOptions())),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
         };

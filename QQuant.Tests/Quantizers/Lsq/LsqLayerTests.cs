@@ -7,6 +7,8 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Lsq;
 
+using Lsq = QQuant.Quantizers.Lsq;
+
 /// <summary>LSQConv, LSQLinear, LSQPlusConv and LSQPlusLinear: state-dict names, shapes, options and forward.</summary>
 public class LsqLayerTests
 {
@@ -21,8 +23,8 @@ public class LsqLayerTests
 
     private static nn.Module<Tensor, Tensor> Build(string layer, QuantLayerOptions options, bool bias = true) => layer switch
     {
-        "LSQConv" => new QuantizedConv2d(nn.Conv2d(2, 3, 3, bias: bias), global::QQuant.Quantizers.Lsq.Instance, Settings(options)),
-        "LSQLinear" => new QuantizedLinear(nn.Linear(5, 3, hasBias: bias), global::QQuant.Quantizers.Lsq.Instance, Settings(options)),
+        "LSQConv" => new QuantizedConv2d(nn.Conv2d(2, 3, 3, bias: bias), Lsq.Instance, Settings(options)),
+        "LSQLinear" => new QuantizedLinear(nn.Linear(5, 3, hasBias: bias), Lsq.Instance, Settings(options)),
         "LSQPlusConv" => new QuantizedConv2d(nn.Conv2d(2, 3, 3, bias: bias), LsqPlus.Instance, Settings(options)),
         "LSQPlusLinear" => new QuantizedLinear(nn.Linear(5, 3, hasBias: bias), LsqPlus.Instance, Settings(options)),
         _ => throw new ArgumentException(layer),
@@ -170,7 +172,7 @@ public class LsqLayerTests
         using var scope = NewDisposeScope();
         using var generator = new Generator(3);
         using Linear linear = nn.Linear(6, 3, dtype: float64);
-        using var layer = new QuantizedLinear(linear, global::QQuant.Quantizers.Lsq.Instance, Settings(new LsqOptions { PerChannelWeights = perChannel }));
+        using var layer = new QuantizedLinear(linear, Lsq.Instance, Settings(new LsqOptions { PerChannelWeights = perChannel }));
         layer.to(float64);
         Tensor x = randn([4, 6], dtype: float64, generator: generator);
 
@@ -236,7 +238,7 @@ public class LsqLayerTests
                 ? new LsqOptions { PerChannelWeights = perChannel, ScaleGradient = scaleGradient }
                 : new LsqPlusOptions { PerChannelWeights = perChannel, ScaleGradient = scaleGradient };
             using nn.Module<Tensor, Tensor> layer = kind == "LSQLinear"
-                ? new QuantizedLinear(linear, global::QQuant.Quantizers.Lsq.Instance, Settings(options))
+                ? new QuantizedLinear(linear, Lsq.Instance, Settings(options))
                 : new QuantizedLinear(linear, LsqPlus.Instance, Settings(options));
             layer.to(float64);
             (layer.call(x) * c).sum().backward();

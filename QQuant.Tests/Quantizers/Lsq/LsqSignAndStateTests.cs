@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Lsq;
 
+using Lsq = QQuant.Quantizers.Lsq;
+
 /// <summary>
 /// The state LSQ and LSQ+ share through <see cref="CalibratedQuantizer"/>: the Auto sign decided once from the first
 /// training batch and kept in the <c>signed</c> buffer, the <c>initialized</c> buffer, and the refusal to evaluate
@@ -125,7 +127,7 @@ public class LsqSignAndStateTests
     public void Evaluating_an_uninitialised_layer_names_the_input_quantizers_path()
     {
         using var scope = NewDisposeScope();
-        using var layer = new QuantizedLinear(nn.Linear(3, 2), global::QQuant.Quantizers.Lsq.Instance, new QuantLayerSettings(4, 4, new LsqOptions()));
+        using var layer = new QuantizedLinear(nn.Linear(3, 2), Lsq.Instance, new QuantLayerSettings(4, 4, new LsqOptions()));
         layer.eval();
 
         var error = Assert.Throws<QuantizerStateException>(() => layer.call(ones(2, 3)));

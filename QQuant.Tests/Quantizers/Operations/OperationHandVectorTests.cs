@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Operations;
 
+using Lsq = QQuant.Quantizers.Lsq;
+
 /// <summary>
 /// The operations that came with schemes (Conv1d, Conv3d, ConvTranspose2d), each against values computed by hand in
 /// float64: the quantized weight and input, the output, and the straight-through gradients.
@@ -36,7 +38,7 @@ public class OperationHandVectorTests
             conv.bias!.fill_(0.1);
         }
 
-        var layer = new QuantizedConv1d(conv, global::QQuant.Quantizers.Lsq.Instance, Lsq4());
+        var layer = new QuantizedConv1d(conv, Lsq.Instance, Lsq4());
         SetStep(layer.WeightQuantizer, 0.25);
         SetStep(layer.InputQuantizer, 0.5);
         layer.train();
@@ -67,7 +69,7 @@ public class OperationHandVectorTests
             deconv.weight.copy_(Matrix([1, 1, 2, 2], 0.3, -0.7, 0.5, 0.1));
         }
 
-        var layer = new QuantizedConvTranspose2d(deconv, global::QQuant.Quantizers.Lsq.Instance, Lsq4());
+        var layer = new QuantizedConvTranspose2d(deconv, Lsq.Instance, Lsq4());
         SetStep(layer.WeightQuantizer, 0.25);
         SetStep(layer.InputQuantizer, 1.0);
         layer.train();
@@ -97,7 +99,7 @@ public class OperationHandVectorTests
     {
         using var scope = NewDisposeScope();
         ConvTranspose2d deconv = nn.ConvTranspose2d(1, 1, (2, 2), stride: (2, 2), output_padding: (1, 0), bias: false, dtype: float64);
-        var layer = new QuantizedConvTranspose2d(deconv, global::QQuant.Quantizers.Lsq.Instance, Lsq4());
+        var layer = new QuantizedConvTranspose2d(deconv, Lsq.Instance, Lsq4());
         SetStep(layer.WeightQuantizer, 0.25);
         SetStep(layer.InputQuantizer, 1.0);
         layer.eval();
@@ -117,7 +119,7 @@ public class OperationHandVectorTests
         ConvTranspose2d deconv = nn.ConvTranspose2d(2, 3, 2);
         var settings = new QuantLayerSettings(4, 4, new LsqOptions { PerChannelWeights = true });
 
-        var layer = new QuantizedConvTranspose2d(deconv, global::QQuant.Quantizers.Lsq.Instance, settings);
+        var layer = new QuantizedConvTranspose2d(deconv, Lsq.Instance, settings);
 
         // The weight is [in, out, kH, kW]: dimension 0, where per-channel scales lie, counts input channels.
         Assert.Equal([2L], Assert.IsType<LsqQuantizer>(layer.WeightQuantizer).Step.shape);

@@ -8,6 +8,8 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Operations;
 
+using Lsq = QQuant.Quantizers.Lsq;
+
 /// <summary>
 /// Schemes on whole models: <c>For&lt;Convolution&gt;().Use&lt;Lsq&gt;</c> on TorchVision's resnet18 builds what the
 /// per-layer names build, and a model with a Conv1d encoder and a ConvTranspose2d decoder quantizes, trains, saves and
@@ -24,14 +26,14 @@ public class SchemeModelTests
         byNameModel.load_state_dict(bySchemeModel.state_dict());
 
         QuantizationReport byScheme = bySchemeModel.Quantize(
-            QuantPolicy.For<Convolution>().Use<global::QQuant.Quantizers.Lsq>(4, 4).For<Linear>().Use<global::QQuant.Quantizers.Lsq>(8, 8));
+            QuantPolicy.For<Convolution>().Use<Lsq>(4, 4).For<Linear>().Use<Lsq>(8, 8));
         QuantizationReport byName = byNameModel.Quantize(
             QuantPolicy.For<Conv2d>().Use<LSQConv>(4, 4).For<Linear>().Use<LSQLinear>(8, 8));
 
         Assert.Equal(20, byScheme.Layers.Count(l => l.NewType == "LSQConv"));
         Assert.Equal(1, byScheme.Layers.Count(l => l.NewType == "LSQLinear"));
         Assert.Equal(byName.Layers.Select(l => (l.Name, l.NewType, l.WeightBits)), byScheme.Layers.Select(l => (l.Name, l.NewType, l.WeightBits)));
-        Assert.All(bySchemeModel.modules().OfType<QuantizedLayer>(), l => Assert.Same(global::QQuant.Quantizers.Lsq.Instance, l.Scheme));
+        Assert.All(bySchemeModel.modules().OfType<QuantizedLayer>(), l => Assert.Same(Lsq.Instance, l.Scheme));
         Assert.Equal(byName.Layers.Count, byScheme.Layers.Count);
 
         using var generator = new Generator(3);
@@ -51,7 +53,7 @@ public class SchemeModelTests
         using var scope = NewDisposeScope();
         var model = new SignalToImage();
         Reseed(model, 4);
-        QuantPolicy policy = QuantPolicy.For<Convolution>().Use<global::QQuant.Quantizers.Lsq>(4, 4).For<Linear>().Use<EightBitLinear>(8, 8);
+        QuantPolicy policy = QuantPolicy.For<Convolution>().Use<Lsq>(4, 4).For<Linear>().Use<EightBitLinear>(8, 8);
 
         QuantizationReport report = model.Quantize(policy);
 
@@ -94,7 +96,7 @@ public class SchemeModelTests
             """);
 
         Assert.Equal(
-            QuantPolicy.For<Convolution>().Use<global::QQuant.Quantizers.Lsq>(4, 4, o => o.PerChannelWeights = true)
+            QuantPolicy.For<Convolution>().Use<Lsq>(4, 4, o => o.PerChannelWeights = true)
                 .For<Linear>().Use<EightBit>(8, 8).Build(),
             bound);
         var missingBits = Configuration.ConfigurationTestSupport.BindFails(
@@ -107,7 +109,7 @@ public class SchemeModelTests
     {
         using var scope = NewDisposeScope();
         Sequential model = nn.Sequential(("encoder", nn.Conv1d(2, 4, 3, padding: 1)), ("flatten", nn.Flatten()), ("head", nn.Linear(64, 3)));
-        model.Quantize(QuantPolicy.For<Convolution>().Use<global::QQuant.Quantizers.Lsq>(4, 4).For<Linear>().Use<LSQLinear>(8, 8));
+        model.Quantize(QuantPolicy.For<Convolution>().Use<Lsq>(4, 4).For<Linear>().Use<LSQLinear>(8, 8));
         QuantCalibration.Calibrate(model, [randn(4, 2, 16)]);
         model.eval();
 

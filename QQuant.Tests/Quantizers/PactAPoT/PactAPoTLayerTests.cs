@@ -7,6 +7,8 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.PactAPoT;
 
+using Uniform = QQuant.Quantizers.Uniform;
+
 /// <summary>PACTConv/PACTLinear, APoTConv/APoTLinear and UniformConv/UniformLinear.</summary>
 public class PactAPoTLayerTests
 {
@@ -31,8 +33,8 @@ public class PactAPoTLayerTests
             "PACTLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), Pact.Instance, settings),
             "APoTConv" => new QuantizedConv2d(nn.Conv2d(4, 3, 3, dtype: float64), APoT.Instance, settings),
             "APoTLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), APoT.Instance, settings),
-            "UniformConv" => new QuantizedConv2d(nn.Conv2d(4, 3, 3, dtype: float64), global::QQuant.Quantizers.Uniform.Instance, settings),
-            "UniformLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), global::QQuant.Quantizers.Uniform.Instance, settings),
+            "UniformConv" => new QuantizedConv2d(nn.Conv2d(4, 3, 3, dtype: float64), Uniform.Instance, settings),
+            "UniformLinear" => new QuantizedLinear(nn.Linear(5, 3, dtype: float64), Uniform.Instance, settings),
             _ => throw new ArgumentException(name),
         };
         layer.to(float64);
@@ -131,7 +133,7 @@ public class PactAPoTLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(4, 3, 3, padding: 1, dtype: float64);
         using var apot = new QuantizedConv2d(conv, APoT.Instance, Settings(3, 4, new APoTOptions { PowerOfTwo = false }));
-        using var uniform = new QuantizedConv2d(conv, global::QQuant.Quantizers.Uniform.Instance, Settings(3, 4, new ClipOptions()));
+        using var uniform = new QuantizedConv2d(conv, Uniform.Instance, Settings(3, 4, new ClipOptions()));
         using var powerOfTwo = new QuantizedConv2d(conv, APoT.Instance, Settings(3, 4, new APoTOptions()));
         apot.to(float64);
         uniform.to(float64);
@@ -154,7 +156,7 @@ public class PactAPoTLayerTests
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(5, 3, dtype: float64);
         using var apot = new QuantizedLinear(linear, APoT.Instance, Settings(4, 2, new APoTOptions { PowerOfTwo = false, PerChannelWeights = true }));
-        using var uniform = new QuantizedLinear(linear, global::QQuant.Quantizers.Uniform.Instance, Settings(4, 2, new ClipOptions { PerChannelWeights = true }));
+        using var uniform = new QuantizedLinear(linear, Uniform.Instance, Settings(4, 2, new ClipOptions { PerChannelWeights = true }));
         apot.to(float64);
         uniform.to(float64);
         Tensor x = Input(12, 6, 5);

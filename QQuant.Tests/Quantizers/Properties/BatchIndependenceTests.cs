@@ -7,6 +7,8 @@ using static TorchSharp.torch;
 
 namespace QQuant.Tests.Quantizers.Properties;
 
+using Lsq = QQuant.Quantizers.Lsq;
+
 /// <summary>
 /// In evaluation every scale is fixed state, so a sample's result does not depend on the other samples of its batch:
 /// for every registered quantized layer, and for a small CNN quantized with each method, a mixed batch (samples ten
@@ -37,7 +39,7 @@ public class BatchIndependenceTests
         Type[] types = [.. Registry.Layers.Select(r => r.Layer.LayerType).Distinct()];
 
         Assert.Equal(Registry.Schemes.Count + 16, types.Length);
-        Assert.Contains(typeof(global::QQuant.Quantizers.Lsq), types);
+        Assert.Contains(typeof(Lsq), types);
         Assert.Contains(typeof(EightBitConv), types);
         Assert.Contains(typeof(EightBitLinear), types);
         Assert.Equal(types.Length, LayerCases().Count() / 2);
