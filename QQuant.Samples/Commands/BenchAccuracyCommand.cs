@@ -51,11 +51,19 @@ internal static class BenchAccuracyCommand
         };
         var floatEpochs = new Option<int?>("--float-epochs") { Description = "Float epochs (default: 12, --quick 3)." };
         var qatEpochs = new Option<int?>("--qat-epochs") { Description = "QAT epochs for every method (default: each config's totalEpochs, --quick 1)." };
+        var calibrationBatches = new Option<int?>("--calibration-batches")
+        {
+            Description = "qatStart.calibrationBatches for every QAT run: training batches the quantizers are calibrated on before the first step (default: each config's).",
+        };
+        var batchNormBatches = new Option<int?>("--batchnorm-batches")
+        {
+            Description = "qatStart.batchNormBatches for every QAT run: training batches the BatchNorm statistics are re-estimated on after calibration (default: each config's).",
+        };
         var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
         var verbose = CliErrors.VerboseOption();
         var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
         {
-            quick, json, dataRoot, floatEpochs, qatEpochs, workDir, verbose,
+            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, workDir, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -68,12 +76,15 @@ internal static class BenchAccuracyCommand
                 throw new QQuantException("--float-epochs and --qat-epochs must be at least 1.");
             }
 
-            return Run(output, error, isQuick, root, epochs, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(json));
+            var start = (Calibration: parsed.GetValue(calibrationBatches), BatchNorm: parsed.GetValue(batchNormBatches));
+            return Run(output, error, isQuick, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(json));
         }));
         return command;
     }
 
-    private static int Run(TextWriter output, TextWriter error, bool quick, string dataRoot, (int Float, int? Qat) epochs, string workDir, FileInfo? json)
+    private static int Run(
+        TextWriter output, TextWriter error, bool quick, string dataRoot, (int Float, int? Qat) epochs, (int? Calibration, int? BatchNorm) start,
+        string workDir, FileInfo? json)
     {
         if (!File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte.gz")) && !File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte")))
         {
@@ -97,6 +108,12 @@ internal static class BenchAccuracyCommand
                 options.Add($"totalEpochs={totalEpochs}");
             }
 
+            if (run.Method != "float")
+            {
+                options.AddRange(new[] { ("calibrationBatches", start.Calibration), ("batchNormBatches", start.BatchNorm) }
+                    .Where(o => o.Item2 is not null).Select(o => $"qatStart.{o.Item1}={o.Item2}"));
+            }
+
             if (quick)
             {
                 options.Add("logConfig.interval=4");
@@ -116,8 +133,10 @@ internal static class BenchAccuracyCommand
             };
             output.WriteLine($"{run.Label}: training ({name}) ...");
             TrainingResult result;
+            double? startTop1;
             using (TrainingRun training = trainer.Prepare(document, overrides, console))
             {
+                startTop1 = training.StartMetrics?.FirstOrDefault(m => m.Key == "accuracy_top-1").Value;
                 result = training.Run();
             }
 
@@ -128,9 +147,10 @@ internal static class BenchAccuracyCommand
                 floatTop1 = top1;
             }
 
-            var row = new BenchRow(run, top1, floatTop1 - top1, result.Epochs, result.Seconds);
+            var row = new BenchRow(run, startTop1, top1, floatTop1 - top1, result.Epochs, result.Seconds);
             rows.Add(row);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Label}: top-1 {top1:0.00} %, drop {row.Drop:0.00}, {result.Seconds:0} s"));
+            string startText = startTop1 is { } st ? string.Create(CultureInfo.InvariantCulture, $"start {st:0.00} %, ") : "";
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Label}: {startText}top-1 {top1:0.00} %, drop {row.Drop:0.00}, {result.Seconds:0} s"));
         }
 
         string table = Table(rows, quick, dataRoot);
@@ -172,12 +192,12 @@ internal static class BenchAccuracyCommand
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Fashion-MNIST ({(quick ? "quick: 2 000 training and 1 000 test images of" : "full:")} {dataRoot}), CifarResNet-20, first conv and fc 8-bit");
         text.AppendLine();
-        text.AppendLine("| method | W/A | top-1 (%) | drop (points) | target drop | epochs | seconds |");
-        text.AppendLine("|---|---|---|---|---|---|---|");
+        text.AppendLine("| method | W/A | start (%) | top-1 (%) | drop (points) | target drop | epochs | seconds |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (BenchRow r in rows)
         {
             string target = r.Run.Method == "float" ? ">= 92.5 % top-1" : r.Run.MaxDrop is { } d ? $"<= {d}" : "-";
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run.Method} | {r.Run.W}/{r.Run.A} | {r.Top1:0.00} | {(r.Run.Method == "float" ? "-" : r.Drop.ToString("0.00", CultureInfo.InvariantCulture))} | {target} | {r.Epochs} | {r.Seconds:0} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run.Method} | {r.Run.W}/{r.Run.A} | {(r.Start is { } s ? s.ToString("0.00", CultureInfo.InvariantCulture) : "-")} | {r.Top1:0.00} | {(r.Run.Method == "float" ? "-" : r.Drop.ToString("0.00", CultureInfo.InvariantCulture))} | {target} | {r.Epochs} | {r.Seconds:0} |");
         }
 
         return text.ToString();
@@ -189,6 +209,7 @@ internal static class BenchAccuracyCommand
             ["method"] = r.Run.Method,
             ["w"] = r.Run.W,
             ["a"] = r.Run.A,
+            ["start"] = r.Start is { } s ? Math.Round(s, 4) : null,
             ["top1"] = Math.Round(r.Top1, 4),
             ["drop"] = Math.Round(r.Drop, 4),
             ["epochs"] = r.Epochs,
@@ -200,5 +221,5 @@ internal static class BenchAccuracyCommand
         public string Label => Method == "float" ? "float" : $"{Method} {W}w{A}f";
     }
 
-    private sealed record BenchRow(BenchRun Run, double Top1, double Drop, int Epochs, double Seconds);
+    private sealed record BenchRow(BenchRun Run, double? Start, double Top1, double Drop, int Epochs, double Seconds);
 }

@@ -145,13 +145,16 @@ public sealed class ClassifierTrainer
                     Policy = overrides.Policy?.ToString() ?? config.Section(QuantTransformerKey)?.ToJsonString(),
                 },
             };
+            IReadOnlyList<KeyValuePair<string, double>>? start = resumeFrom is null && loadFrom is not null && report is not null
+                ? StartQat(model, train, data, settings.QatStart, evaluator, group, seed, device, log)
+                : null;
             var trainer = new Trainer<Batch>(new ClassificationTask(model, loader), optimizer, schedule, options, log, evaluator);
             if (resumeFrom is not null)
             {
                 trainer.ResumeFrom(resumeFrom);
             }
 
-            return new TrainingRun(model, report, workDir, log, trainer, disposables);
+            return new TrainingRun(model, report, workDir, log, trainer, disposables) { StartMetrics = start };
         }
         catch
         {
@@ -236,6 +239,63 @@ public sealed class ClassifierTrainer
 
 
     private static ImageDataset Limit(ImageDataset dataset, int? count) => count is { } n ? new DatasetSlice(dataset, n) : dataset;
+
+    // Calibration, BatchNorm re-estimation and the start's evaluation (qatStart), on batches of a loader of their own
+    // so the training loader's order is what it would be without them.
+    private static IReadOnlyList<KeyValuePair<string, double>>? StartQat(
+        ImageClassifier model, ImageDataset train, DataConfig data, QatStartConfig start, IEvaluator? evaluator,
+        IProcessGroup group, long seed, Device device, TrainingLog log)
+    {
+        if (start.CalibrationBatches < 0 || start.BatchNormBatches < 0)
+        {
+            throw new QQuantException(
+                $"qatStart: calibrationBatches and batchNormBatches must be 0 or more, got {start.CalibrationBatches} and {start.BatchNormBatches}.");
+        }
+
+        if (start.BatchNormBatches > 0 && start.CalibrationBatches == 0)
+        {
+            throw new QQuantException(
+                "qatStart:batchNormBatches needs qatStart:calibrationBatches: the quantized model can only run once its quantizers are calibrated.");
+        }
+
+        if (start.CalibrationBatches == 0)
+        {
+            return null;
+        }
+
+        var loader = new DataLoader(train, new DataLoaderOptions
+        {
+            BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Shuffle = true, Seed = seed, Device = device,
+            Shard = new DataShard(group.Rank, group.Size, Pad: true),
+        });
+        void Forward(Batch batch)
+        {
+            using (batch)
+            {
+                model.call(batch.Images).Dispose();
+            }
+        }
+
+        CalibrationSummary calibration = QuantCalibration.Calibrate(model, loader.Take(start.CalibrationBatches), Forward);
+        log.Info($"qatStart: calibrated {calibration.Quantizers} quantizers on {calibration.Batches} training batches");
+        if (start.BatchNormBatches > 0)
+        {
+            BatchNormSummary norms = BatchNormReestimation.Reestimate(model, loader.Take(start.BatchNormBatches), Forward);
+            log.Info($"qatStart: re-estimated the statistics of {norms.Layers} BatchNorm layers on {norms.Batches} training batches");
+        }
+
+        if (!start.Evaluate || evaluator is null)
+        {
+            return null;
+        }
+
+        bool training = model.training;
+        IReadOnlyList<KeyValuePair<string, double>> metrics = evaluator.Evaluate(model);
+        model.train(training);
+        log.Info("qatStart: before the first step, " + string.Join(", ", metrics.Select(m =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Key}: {m.Value:0.00}"))));
+        return metrics;
+    }
 
     private static void LoadWeights(ImageClassifier model, string path, TrainingLog log)
     {

@@ -29,6 +29,12 @@ public sealed class TrainingRun : IDisposable
     /// <summary>The run's log.</summary>
     public TrainingLog Log { get; }
 
+    /// <summary>
+    /// The metrics of the quantized model before its first step (after <c>qatStart</c>'s calibration and BatchNorm
+    /// re-estimation), or null when the run did not start from a float checkpoint or did not evaluate them.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, double>>? StartMetrics { get; init; }
+
     /// <summary>The epoch loop.</summary>
     public Trainer<Batch> Trainer { get; }
 

@@ -1,0 +1,27 @@
+namespace QQuant.Training;
+
+/// <summary>
+/// <c>qatStart</c>: what happens before the first step when a quantized model starts from a float checkpoint
+/// (<c>loadFrom</c>): calibrate the quantizers on training batches, re-estimate the BatchNorm statistics with the
+/// quantized model, and evaluate the result, so the log says where QAT starts from.
+/// </summary>
+public sealed class QatStartConfig
+{
+    /// <summary>
+    /// Training batches the quantizers are calibrated on (<see cref="QuantCalibration"/>) before the first step; 0
+    /// leaves them to initialise on the first training batch, as the Python reference does. Default 0.
+    /// </summary>
+    public int CalibrationBatches { get; set; }
+
+    /// <summary>
+    /// Training batches the BatchNorm running statistics are re-estimated on with the quantized model, after
+    /// calibration (<see cref="BatchNormReestimation"/>); 0 keeps the float model's. Needs calibration. Default 0.
+    /// </summary>
+    public int BatchNormBatches { get; set; }
+
+    /// <summary>
+    /// Evaluate the calibrated model on the validation set before the first step and log its metrics as the start
+    /// (needs calibration and a validation set). Default true.
+    /// </summary>
+    public bool Evaluate { get; set; } = true;
+}
