@@ -58,6 +58,14 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
     public virtual QuantizationPass? PassFor(Tensor input) => HasForwardHooks ? null : CreatePass(input);
 
     /// <summary>
+    /// Moves learned state back into its valid range after an optimizer step (the trainer calls it after every step;
+    /// a loop of your own calls <see cref="QuantizerProjection.ProjectQuantizerState"/>). Nothing by default.
+    /// </summary>
+    public virtual void ProjectState()
+    {
+    }
+
+    /// <summary>
     /// Whether the quantizer's fused kernel takes <paramref name="input"/> (for example a contiguous float32 CPU
     /// tensor); false by default, for a quantizer without one.
     /// </summary>

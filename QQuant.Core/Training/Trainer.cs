@@ -174,6 +174,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
                 }
 
                 _optimizer.Optimizer.step();
+                _task.Model.ProjectQuantizerState();
                 if (_group.Size > 1 && !_stateShared)
                 {
                     // Quantizers initialised from each process's own first batch: every process takes rank 0's.

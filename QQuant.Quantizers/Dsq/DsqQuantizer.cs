@@ -21,7 +21,8 @@ namespace QQuant.Quantizers;
 /// input, which reduces the gradient to a plain straight-through one). Elements clipped by the bounds give the input
 /// no gradient and the bound they hit a gradient of 1 (the soft value of a clipped element is exactly that bound); the
 /// bounds also learn through Δ and the midpoints. The backward pass is exactly <see cref="SoftQuantize"/>'s. α acts clamped to
-/// <c>[1e−6, 0.5 − 1e−6]</c> (its gradient passes the clamp, so it can come back from outside).
+/// <c>[1e−6, 0.5 − 1e−6]</c>, and <see cref="ProjectState"/> (after every optimizer step) puts the parameter back there
+/// and keeps the bounds in order.
 /// <see cref="SoftQuantize"/> returns the differentiable surrogate itself.</para>
 /// <para>Initialisation: <c>l = min x</c>, <c>u = max x</c> (<c>l</c> no lower than 0 for an unsigned grid); a
 /// constant tensor gets <c>[c − ½, c + ½]</c>. α starts at its initial value (default 0.2) and is not changed by
@@ -72,6 +73,20 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IExportableQuantizer
 
     /// <summary>The learnable upper clipping bound.</summary>
     public Parameter Upper => _upper;
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// α is clamped into <c>[1e−6, 0.5 − 1e−6]</c>, the interval the forward uses, so an optimizer cannot carry it
+    /// further and further outside; bounds that crossed are swapped, so <c>lower ≤ upper</c> (the same interval).
+    /// </remarks>
+    public override void ProjectState()
+    {
+        using var noGrad = no_grad();
+        _alpha.clamp_(AlphaFloor, AlphaCeiling);
+        using Tensor lower = minimum(_lower, _upper), upper = maximum(_lower, _upper);
+        _lower.copy_(lower);
+        _upper.copy_(upper);
+    }
 
     /// <inheritdoc />
     protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _alpha);

@@ -38,7 +38,7 @@ internal sealed class ToyTask : ITrainingTask<ToyBatch>, IDisposable
     private readonly nn.Module<Tensor, Tensor> _model;
 
     /// <summary>The same data always; <paramref name="weightSeed"/> draws the initial weights.</summary>
-    public ToyTask(bool quantize = true, ulong weightSeed = 7)
+    public ToyTask(bool quantize = true, ulong weightSeed = 7, QuantPolicy? policy = null)
     {
         using (var data = new Generator(5))
         {
@@ -60,7 +60,7 @@ internal sealed class ToyTask : ITrainingTask<ToyBatch>, IDisposable
 
         if (quantize)
         {
-            _model.Quantize(QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4));
+            _model.Quantize(policy ?? QuantPolicy.For<Linear>().Use<LSQLinear>(4, 4));
         }
     }
 
