@@ -46,7 +46,7 @@ public sealed class TrainingConfig
     /// <summary>A checkpoint whose weights start training (non-strict: quantizer state may be missing), or null.</summary>
     public string? LoadFrom { get; set; }
 
-    /// <summary>What happens before the first step of a quantized model loaded from a float checkpoint (<see cref="LoadFrom"/>).</summary>
+    /// <summary>What happens before the first step of a quantized model loaded from a float checkpoint (<see cref="LoadFrom"/>): by default calibration and BatchNorm re-estimation on 8 training batches each, then an evaluation.</summary>
     public QatStartConfig QatStart { get; set; } = new();
 
     /// <summary>A checkpoint to continue from (weights, optimizer, epoch), or null.</summary>

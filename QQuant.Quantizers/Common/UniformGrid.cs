@@ -18,13 +18,13 @@ internal static class UniformGrid
 
     /// <summary>
     /// <c>1/√(N·Qp)</c> with N the elements one step covers: a weight's elements (per channel when the step is per
-    /// channel), or one sample's features for an activation.
+    /// channel), or for an activation one sample's features (<paramref name="count"/> Sample) or the whole tensor's.
     /// </summary>
-    public static double GradientScale(Tensor x, TensorRole role, long steps, IntegerRange range)
+    public static double GradientScale(Tensor x, TensorRole role, long steps, IntegerRange range, GradientScaleCount count = GradientScaleCount.Sample)
     {
         long n = role == TensorRole.Weight
             ? x.numel() / Math.Max(steps, 1)
-            : x.dim() > 1 ? x.numel() / x.shape[0] : x.numel();
+            : x.dim() > 1 && count == GradientScaleCount.Sample ? x.numel() / x.shape[0] : x.numel();
         return 1.0 / Math.Sqrt(Math.Max(n, 1) * (double)range.Max);
     }
 }

@@ -20,7 +20,8 @@ public sealed class Lsq : QuantScheme<Lsq, LsqOptions>
 
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, LsqOptions options) =>
-        new LsqQuantizer(settings.ActivationBits, TensorRole.Activation, options.ActivationSign, scaleGradient: options.ScaleGradient);
+        new LsqQuantizer(settings.ActivationBits, TensorRole.Activation, options.ActivationSign,
+            scaleGradient: options.ScaleGradient, count: options.GradientScaleCount);
 
     /// <inheritdoc />
     protected override string? WeightBitsProblem(int bits, LsqOptions options) =>

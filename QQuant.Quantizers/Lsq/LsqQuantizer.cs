@@ -15,7 +15,8 @@ namespace QQuant.Quantizers;
 /// <para>Gradients: the input gets 1 where <c>Qn ≤ x/s ≤ Qp</c> and 0 outside; the step gets
 /// <c>round(x/s) − x/s</c> inside, <c>Qn</c> below and <c>Qp</c> above, each multiplied by
 /// <c>g = 1/√(N·Qp)</c> when gradient scaling is on. N is the number of elements per step: the weight's size (per
-/// output channel with per-channel steps) or the features of one sample (the batch is not counted, as in the paper).</para>
+/// output channel with per-channel steps) or the features of one sample (the batch is not counted, as in the paper;
+/// <see cref="GradientScaleCount.Tensor"/> counts it, as lsq-net and MQBench do).</para>
 /// <para>Initialisation (first training forward or calibration): <c>s = 2·mean|x| / √Qp</c> (per channel for
 /// per-channel steps; all-zero data gives <c>s = 1</c>). The step acts as <c>max(|s|, 1e−8)</c>, so it stays positive.</para>
 /// <para>Grid: signed <c>[−2^(b−1), 2^(b−1) − 1]</c> (needs 2 bits or more), unsigned <c>[0, 2^b − 1]</c>.</para>
@@ -31,12 +32,15 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="sign">The grid's sign, or Auto to decide it from the initialisation data.</param>
     /// <param name="channels">Number of per-channel steps along dimension 0, or 1 for one step per tensor.</param>
     /// <param name="scaleGradient">Multiply the step's gradient by <c>1/√(N·Qp)</c>.</param>
-    public LsqQuantizer(int bits, TensorRole role, ActivationSign sign, long channels = 1, bool scaleGradient = true)
+    /// <param name="count">What N counts for an activation: one sample's features (the paper) or the whole tensor.</param>
+    public LsqQuantizer(
+        int bits, TensorRole role, ActivationSign sign, long channels = 1, bool scaleGradient = true, GradientScaleCount count = GradientScaleCount.Sample)
         : base(nameof(LsqQuantizer), bits, sign, perChannel: channels > 1)
     {
         UniformGrid.RequireBits(bits, sign, nameof(LsqQuantizer));
         Role = role;
         ScalesGradient = scaleGradient;
+        GradientCount = count;
         _step = QuantizerMath.State(channels, 1.0);
         RegisterComponents();
     }
@@ -46,6 +50,9 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IExportableQuantizer
 
     /// <summary>True when the step's gradient is multiplied by <c>1/√(N·Qp)</c>.</summary>
     public bool ScalesGradient { get; }
+
+    /// <summary>What N counts in the gradient scale of an activation's step.</summary>
+    public GradientScaleCount GradientCount { get; }
 
     /// <summary>The learnable step, shape <c>[channels]</c>.</summary>
     public Parameter Step => _step;
@@ -80,7 +87,7 @@ public sealed class LsqQuantizer : CalibratedQuantizer, IExportableQuantizer
     }
 
     private double GradientScale(Tensor input, IntegerRange range) =>
-        ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1;
+        ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range, GradientCount) : 1;
 
     /// <inheritdoc />
     /// <remarks>Exact: the step <c>max(|s|, 1e−8)</c> and zero point 0 over <c>[Qn, Qp]</c>.</remarks>

@@ -37,8 +37,10 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="channels">Per-channel steps along dimension 0 (weights only), or 1.</param>
     /// <param name="learnOffset">Learn the offset β (activations only).</param>
     /// <param name="scaleGradient">Multiply the step's and offset's gradients by <c>1/√(N·Qp)</c>.</param>
+    /// <param name="count">What N counts for an activation: one sample's features (the paper) or the whole tensor.</param>
     public LsqPlusQuantizer(
-        int bits, TensorRole role, ActivationSign sign, long channels = 1, bool learnOffset = true, bool scaleGradient = true)
+        int bits, TensorRole role, ActivationSign sign, long channels = 1, bool learnOffset = true, bool scaleGradient = true,
+        GradientScaleCount count = GradientScaleCount.Sample)
         : base(nameof(LsqPlusQuantizer), bits, sign, perChannel: channels > 1)
     {
         if (bits is < 2 or > 8)
@@ -58,6 +60,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
 
         Role = role;
         ScalesGradient = scaleGradient;
+        GradientCount = count;
         _step = QuantizerMath.State(channels, 1.0);
         _offset = learnOffset ? QuantizerMath.State(channels, 0.0) : null;
         RegisterComponents();
@@ -68,6 +71,9 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
 
     /// <summary>True when the gradients of step and offset are multiplied by <c>1/√(N·Qp)</c>.</summary>
     public bool ScalesGradient { get; }
+
+    /// <summary>What N counts in the gradient scale of an activation's step and offset.</summary>
+    public GradientScaleCount GradientCount { get; }
 
     /// <summary>The learnable step, shape <c>[channels]</c>.</summary>
     public Parameter Step => _step;
@@ -119,7 +125,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
     }
 
     private double GradientScale(Tensor input, IntegerRange range) =>
-        ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range) : 1.0;
+        ScalesGradient ? UniformGrid.GradientScale(input, Role, _step.numel(), range, GradientCount) : 1.0;
 
     /// <inheritdoc />
     /// <remarks>

@@ -38,11 +38,26 @@ public sealed class QatStartTests(QatStartTests.FloatRun floatRun)
     }
 
     [Fact]
-    public void Without_calibration_the_quantizers_wait_for_the_first_training_batch()
+    public void By_default_a_run_from_a_float_checkpoint_starts_calibrated_with_reestimated_BatchNorm()
     {
         using var folder = new TemporaryFolder("qat-start");
 
         using TrainingRun run = floatRun.Trainer.Prepare(floatRun.Config(), Overrides(folder.Path), TextWriter.Null);
+
+        Assert.NotNull(run.StartMetrics);
+        string log = File.ReadAllText(Directory.GetFiles(folder.Path, "*.log").Single());
+        // 8 batches by default, of which these 512 training images of 128 per batch hold 4.
+        Assert.Matches("qatStart: calibrated [0-9]+ quantizers on 4 training batches", log);
+        Assert.Matches("qatStart: re-estimated the statistics of [0-9]+ BatchNorm layers on 4 training batches", log);
+    }
+
+    [Fact]
+    public void Without_calibration_the_quantizers_wait_for_the_first_training_batch()
+    {
+        using var folder = new TemporaryFolder("qat-start");
+
+        using TrainingRun run = floatRun.Trainer.Prepare(
+            floatRun.Config("qatStart.calibrationBatches=0", "qatStart.batchNormBatches=0"), Overrides(folder.Path), TextWriter.Null);
 
         Assert.Null(run.StartMetrics);
         Assert.All(run.Model.modules().OfType<CalibratedQuantizer>(), q => Assert.False(q.IsInitialized, q.Location));
@@ -54,7 +69,7 @@ public sealed class QatStartTests(QatStartTests.FloatRun floatRun)
         using var folder = new TemporaryFolder("qat-start");
 
         var error = Assert.Throws<QQuantException>(() =>
-            floatRun.Trainer.Prepare(floatRun.Config("qatStart.batchNormBatches=2"), Overrides(folder.Path), TextWriter.Null));
+            floatRun.Trainer.Prepare(floatRun.Config("qatStart.calibrationBatches=0", "qatStart.batchNormBatches=2"), Overrides(folder.Path), TextWriter.Null));
 
         Assert.Contains("qatStart:batchNormBatches needs qatStart:calibrationBatches", error.Message, StringComparison.Ordinal);
     }
