@@ -49,7 +49,11 @@ public sealed class OnnxAgreementTests(OnnxAgreementTests.FloatModel floatModel,
             "PACT 4w4f" => b => b.Use<PACTConv>(w: 4, a: 4),
             _ => b => b.Use<DSQConv>(w: 4, a: 4),
         });
-        ConfigDocument config = floatModel.Config(totalEpochs: 1, learningRate, "lrConfig.warmup=null", "lrConfig.warmupIters=0");
+        // The reference's start (no qatStart preparation), the models these agreement figures were measured on; with the
+        // default start PACT's model reaches 57 % instead of 21 %, and ONNX Runtime agrees on 99.85 % of its answers
+        // (DoReFa's weight grid differs in the last bit, docs/deployment.md).
+        ConfigDocument config = floatModel.Config(
+            totalEpochs: 1, learningRate, "lrConfig.warmup=null", "lrConfig.warmupIters=0", "qatStart.calibrationBatches=0", "qatStart.batchNormBatches=0");
         TrainingResult qat;
         using (TrainingRun run = floatModel.Trainer.Prepare(
                    config, new TrainingOverrides { WorkDir = Path.Combine(floatModel.Folder, method), LoadFrom = floatModel.Checkpoint, Policy = policy, MaxTrainSamples = 1500, Seed = 0 }, TextWriter.Null))
