@@ -284,6 +284,12 @@ public sealed class ClassifierTrainer
             log.Info($"qatStart: re-estimated the statistics of {norms.Layers} BatchNorm layers on {norms.Batches} training batches");
         }
 
+        if (group.Size > 1)
+        {
+            // Each process calibrated on its own shard: all take rank 0's state, as the trainer does at its start.
+            group.BroadcastState(model);
+        }
+
         if (!start.Evaluate || evaluator is null)
         {
             return null;
