@@ -325,7 +325,7 @@ public sealed class ClassifierTrainer
         if (report.MissingQuantizerState.Count > 0)
         {
             log.Info($"{report.MissingQuantizerState.Count} quantizer tensors are not in {path} (expected for a float checkpoint): "
-                     + "they are initialised from the first training batch.");
+                     + "they are initialised by qatStart's calibration, or from the first training batch.");
         }
 
         if (report.Missing.Count > 0 || report.Unexpected.Count > 0)
