@@ -41,9 +41,7 @@ public static class BatchNormReestimation
             return new BatchNormSummary(0, 0);
         }
 
-        List<(nn.Module Module, bool Training)> modes =
-            model.modules().Prepend(model).Distinct(ReferenceEqualityComparer.Instance).Cast<nn.Module>()
-                .Select(m => (m, m.training)).ToList();
+        ModuleModes modes = ModuleModes.Of(model);
         List<(BatchNorm Norm, double? Momentum, Tensor Mean, Tensor Variance, Tensor? Tracked)> saved = [.. norms.Select(n =>
             (n, n.momentum, n.running_mean!.detach().clone().DetachFromDisposeScope(), n.running_var!.detach().clone().DetachFromDisposeScope(),
                 n.num_batches_tracked?.detach().clone().DetachFromDisposeScope()))];
@@ -98,11 +96,7 @@ public static class BatchNormReestimation
                 tracked?.Dispose();
             }
 
-            // Parents first: a parent's train() sets its children, which are then set to their own mode.
-            foreach (var (module, training) in modes)
-            {
-                module.train(training);
-            }
+            modes.Restore();
         }
 
         return new BatchNormSummary(norms.Count, count);

@@ -73,9 +73,7 @@ public static class QuantCalibration
         IEnumerable<CalibratedQuantizer> quantizers,
         List<QuantizedLayer> layers)
     {
-        List<(nn.Module Module, bool Training)> modes =
-            model.modules().Prepend(model).Distinct(ReferenceEqualityComparer.Instance).Cast<nn.Module>()
-                .Select(m => (m, m.training)).ToList();
+        ModuleModes modes = ModuleModes.Of(model);
         List<CalibratedQuantizer> collecting = quantizers.ToList();
         int count = 0;
         try
@@ -98,11 +96,7 @@ public static class QuantCalibration
         }
         finally
         {
-            // Parents first: a parent's train() sets its children, which are then set to their own mode.
-            foreach (var (module, training) in modes)
-            {
-                module.train(training);
-            }
+            modes.Restore();
         }
 
         return count;

@@ -46,7 +46,7 @@ internal sealed class ComponentBinder
 
     private object? Build(Type kind, IConfiguration section)
     {
-        string path = PathOf(section);
+        string path = ConfigKeys.PathOf(section);
         if (!section.GetChildren().Any())
         {
             _problems.Add($"{path}: expected an object with a '{TypeKey}' key naming a {kind.Name} "
@@ -102,6 +102,4 @@ internal sealed class ComponentBinder
 
     private static string Valid(IReadOnlyCollection<string> names) =>
         names.Count == 0 ? "none are registered" : "registered: " + string.Join(", ", names.Order(StringComparer.OrdinalIgnoreCase));
-
-    private static string PathOf(IConfiguration section) => section is IConfigurationSection s ? s.Path : "(root)";
 }

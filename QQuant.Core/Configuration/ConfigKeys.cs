@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 
 namespace QQuant;
 
@@ -7,6 +8,10 @@ internal static class ConfigKeys
 {
     /// <summary>Keys compare ignoring case and underscores, so the reference's snake_case binds too.</summary>
     public static string Normalize(string key) => key.Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    /// <summary>The key path of <paramref name="section"/> for messages, or <c>(root)</c> for the configuration itself.</summary>
+    public static string PathOf(IConfiguration section) =>
+        section is IConfigurationSection s ? s.Path : "(root)";
 
     /// <summary>A property name as configurations spell it (<c>OutIndices</c> → <c>outIndices</c>).</summary>
     public static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];

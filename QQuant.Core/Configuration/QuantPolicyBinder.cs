@@ -48,7 +48,7 @@ internal sealed class QuantPolicyBinder
         List<IConfigurationSection> children = root.GetChildren().ToList();
         if (children.Count == 0)
         {
-            _problems.Add($"{PathOf(root)}: the section is missing or empty");
+            _problems.Add($"{ConfigKeys.PathOf(root)}: the section is missing or empty");
             return;
         }
 
@@ -275,7 +275,5 @@ internal sealed class QuantPolicyBinder
             _problems.Add($"{section.Path}: expected an object, got the value '{section.Value}'");
         }
     }
-
-    private static string PathOf(IConfiguration section) => section is IConfigurationSection s ? s.Path : "(root)";
 
 }

@@ -19,7 +19,7 @@ namespace QQuant;
 /// </remarks>
 public abstract class QuantizedConvolution : QuantizedLayer
 {
-    private readonly long[] _reversedPaddingTwice;
+    private long[] _reversedPaddingTwice = [];
 
     /// <summary>Builds the layer from <paramref name="source"/> with <paramref name="scheme"/>'s quantizers.</summary>
     /// <param name="source">The float convolution; its tensors are copied, never aliased.</param>
@@ -27,10 +27,8 @@ public abstract class QuantizedConvolution : QuantizedLayer
     /// <param name="settings">Bits and options.</param>
     /// <param name="name">The module name TorchSharp reports; null for the scheme's layer name (<c>LSQConv</c>).</param>
     protected QuantizedConvolution(Convolution source, QuantScheme scheme, QuantLayerSettings settings, string? name = null)
-        : base(name ?? scheme.LayerName(source.GetType()), source.weight, source.bias, settings, scheme)
-    {
-        (_reversedPaddingTwice, Dimensions) = CopyGeometry(source);
-    }
+        : base(name ?? scheme.LayerName(source.GetType()), source.weight, source.bias, settings, scheme) =>
+        CopyGeometry(source);
 
     /// <summary>Builds the layer from <paramref name="source"/> with quantizers of your own; see <see cref="QuantizedLayer"/>.</summary>
     protected QuantizedConvolution(
@@ -39,13 +37,11 @@ public abstract class QuantizedConvolution : QuantizedLayer
         QuantLayerSettings settings,
         Func<Quantizer> weightQuantizer,
         Func<Quantizer> inputQuantizer)
-        : base(name, source.weight, source.bias, settings, weightQuantizer, inputQuantizer)
-    {
-        (_reversedPaddingTwice, Dimensions) = CopyGeometry(source);
-    }
+        : base(name, source.weight, source.bias, settings, weightQuantizer, inputQuantizer) =>
+        CopyGeometry(source);
 
     /// <summary>The number of spatial dimensions (1, 2 or 3).</summary>
-    public int Dimensions { get; }
+    public int Dimensions => KernelSize.Count;
 
     /// <summary>True for a transposed convolution.</summary>
     public bool Transposed { get; private set; }
@@ -123,7 +119,7 @@ public abstract class QuantizedConvolution : QuantizedLayer
             _ => nn.functional.conv3d(input, weight, bias, stride, padding, dilation, Groups),
         };
 
-    private (long[] ReversedPaddingTwice, int Dimensions) CopyGeometry(Convolution source)
+    private void CopyGeometry(Convolution source)
     {
         if (source.transposed && source.padding_mode != PaddingModes.Zeros)
         {
@@ -142,7 +138,7 @@ public abstract class QuantizedConvolution : QuantizedLayer
         OutputPadding = source.transposed ? [.. source.output_padding] : new long[source.kernel_size.Length];
         Groups = source.groups;
         PaddingMode = source.padding_mode;
-        return (ReversedPaddingTwice(), source.kernel_size.Length);
+        _reversedPaddingTwice = ReversedPaddingTwice();
     }
 
     // The amounts F.pad expects (last dimension first, each side), as the float layer computes them.

@@ -276,6 +276,7 @@ public sealed class ClassifierTrainer
             }
         }
 
+        // Both passes stream the loader's first batches, loading them twice rather than holding them all on the device.
         CalibrationSummary calibration = QuantCalibration.Calibrate(model, loader.Take(start.CalibrationBatches), Forward);
         log.Info($"qatStart: calibrated {calibration.Quantizers} quantizers on {calibration.Batches} training batches");
         if (start.BatchNormBatches > 0)
