@@ -66,6 +66,13 @@ public abstract class Quantizer : nn.Module<Tensor, Tensor>, IQuantizer
     }
 
     /// <summary>
+    /// The multiple of the optimizer's weight decay this quantizer's parameters get when the config leaves
+    /// <c>optimizer.paramwiseCfg.quantizerDecayMult</c> unset: its method's recipe. 0 by default (step sizes and bounds
+    /// are not decayed, since decay pulls them towards zero).
+    /// </summary>
+    public virtual double DefaultDecayMult => 0;
+
+    /// <summary>
     /// Whether the quantizer's fused kernel takes <paramref name="input"/> (for example a contiguous float32 CPU
     /// tensor); false by default, for a quantizer without one.
     /// </summary>

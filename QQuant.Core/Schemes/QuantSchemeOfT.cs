@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace QQuant;
 
 /// <summary>
@@ -73,7 +75,7 @@ public abstract class QuantScheme<TSelf, TOptions> : QuantScheme, IQuantLayerTyp
 
     /// <summary>Builds the weight quantizer.</summary>
     /// <param name="settings">Bits and options.</param>
-    /// <param name="options">The options as <typeparamref name="TOptions"/> (the defaults when plain options were given).</param>
+    /// <param name="options">The options as <typeparamref name="TOptions"/> (plain options completed with the scheme's defaults).</param>
     /// <param name="channels">The number of per-channel scales: the weight's dimension 0 with per-channel weights, otherwise 1.</param>
     protected abstract Quantizer WeightQuantizer(QuantLayerSettings settings, TOptions options, long channels);
 
@@ -93,5 +95,27 @@ public abstract class QuantScheme<TSelf, TOptions> : QuantScheme, IQuantLayerTyp
     protected static string? SignedNeedsTwoBits(int bits, ActivationSign sign) =>
         bits < 2 && sign != ActivationSign.Unsigned ? "a signed grid needs 2 bits or more" : null;
 
-    private static TOptions OptionsOf(QuantLayerSettings settings) => settings.Options as TOptions ?? new TOptions();
+    // Plain options keep what they set and take the scheme's defaults for the rest; options of another scheme are refused,
+    // since their settings would be silently ignored.
+    private TOptions OptionsOf(QuantLayerSettings settings)
+    {
+        if (settings.Options is TOptions own)
+        {
+            return own;
+        }
+
+        Type given = settings.Options.GetType();
+        if (given != typeof(QuantLayerOptions))
+        {
+            throw new QuantPolicyException([$"{Name} takes {typeof(TOptions).Name}, not {given.Name}"]);
+        }
+
+        var options = new TOptions();
+        foreach (PropertyInfo property in typeof(QuantLayerOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            property.SetValue(options, property.GetValue(settings.Options));
+        }
+
+        return options;
+    }
 }

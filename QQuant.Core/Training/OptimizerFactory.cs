@@ -5,7 +5,7 @@ namespace QQuant.Training;
 
 /// <summary>
 /// Builds the optimizer that <see cref="OptimizerConfig"/> describes over a model's trainable parameters, in up to
-/// four groups (regular, bias, norm, quantizer) whose weight decay and learning rate follow
+/// four kinds of group (regular, bias, norm, quantizer) whose weight decay and learning rate follow
 /// <see cref="OptimizerConfig.ParamwiseCfg"/>. Frozen parameters (<c>requires_grad</c> false) are left out.
 /// </summary>
 public static class OptimizerFactory
@@ -50,16 +50,16 @@ public static class OptimizerFactory
 
     /// <summary>
     /// The trainable parameters of <paramref name="model"/> split into groups: parameters of quantizer modules,
-    /// of normalisation layers, other biases, and the rest; empty groups are left out.
+    /// of normalisation layers, other biases, and the rest; empty groups are left out. Quantizer parameters form one
+    /// group per weight-decay multiplier: the config's, or each quantizer's <see cref="Quantizer.DefaultDecayMult"/>.
     /// </summary>
     public static IReadOnlyList<ParameterGroup> Group(nn.Module model, OptimizerConfig config)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(config);
-        var kinds = new Dictionary<string, List<(string Name, Parameter Parameter)>>
-        {
-            [ParameterGroup.Regular] = [], [ParameterGroup.Bias] = [], [ParameterGroup.Norm] = [], [ParameterGroup.Quantizer] = [],
-        };
+        ParamwiseConfig p = config.ParamwiseCfg;
+        string[] kinds = [ParameterGroup.Regular, ParameterGroup.Bias, ParameterGroup.Norm, ParameterGroup.Quantizer];
+        var entries = new List<(string Kind, double Decay, string Name, Parameter Parameter)>();
         var seen = new HashSet<IntPtr>();
         foreach ((string prefix, nn.Module owner) in Modules(model))
         {
@@ -70,20 +70,24 @@ public static class OptimizerFactory
                     continue;
                 }
 
-                string name = prefix.Length == 0 ? local : $"{prefix}.{local}";
-                kinds[KindOf(owner, local)].Add((name, parameter));
+                string kind = KindOf(owner, local);
+                double decay = kind switch
+                {
+                    ParameterGroup.Bias => p.BiasDecayMult,
+                    ParameterGroup.Norm => p.NormDecayMult,
+                    ParameterGroup.Quantizer => p.QuantizerDecayMult ?? (owner as Quantizer)?.DefaultDecayMult ?? 0,
+                    _ => 1,
+                };
+                entries.Add((kind, decay, prefix.Length == 0 ? local : $"{prefix}.{local}", parameter));
             }
         }
 
-        ParamwiseConfig p = config.ParamwiseCfg;
-        (string Kind, double Lr, double Decay)[] multipliers =
-        [
-            (ParameterGroup.Regular, 1, 1), (ParameterGroup.Bias, 1, p.BiasDecayMult), (ParameterGroup.Norm, 1, p.NormDecayMult),
-            (ParameterGroup.Quantizer, p.QuantizerLrMult, p.QuantizerDecayMult),
-        ];
-        return multipliers
-            .Where(m => kinds[m.Kind].Count > 0)
-            .Select(m => new ParameterGroup(m.Kind, [.. kinds[m.Kind].Select(e => e.Name)], [.. kinds[m.Kind].Select(e => e.Parameter)], m.Lr, m.Decay))
+        return entries
+            .GroupBy(e => (e.Kind, e.Decay))
+            .OrderBy(g => Array.IndexOf(kinds, g.Key.Kind)).ThenBy(g => g.Key.Decay)
+            .Select(g => new ParameterGroup(
+                g.Key.Kind, [.. g.Select(e => e.Name)], [.. g.Select(e => e.Parameter)],
+                g.Key.Kind == ParameterGroup.Quantizer ? p.QuantizerLrMult : 1, g.Key.Decay))
             .ToList();
     }
 
@@ -118,7 +122,7 @@ public static class OptimizerFactory
         ParamwiseConfig p = config.ParamwiseCfg;
         foreach ((string key, double value) in new[]
                  {
-                     ("quantizerDecayMult", p.QuantizerDecayMult), ("quantizerLrMult", p.QuantizerLrMult),
+                     ("quantizerDecayMult", p.QuantizerDecayMult ?? 0), ("quantizerLrMult", p.QuantizerLrMult),
                      ("normDecayMult", p.NormDecayMult), ("biasDecayMult", p.BiasDecayMult),
                  })
         {

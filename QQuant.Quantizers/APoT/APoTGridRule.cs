@@ -8,28 +8,30 @@ namespace QQuant.Quantizers;
 /// APoT's activations: <c>d = clamp(x / α, lo, 1)</c> (lo = −1 signed, 0 unsigned), <c>q</c> the grid value of d, then
 /// <c>q · α</c>. The grid is uniform (<c>round(d · steps) / steps</c>) or a level set (<c>sign(d)</c> times the level
 /// nearest to <c>|d|</c>, picked with the midpoints between levels as torch's bucketize does). Backward: the input
-/// gets <c>g</c> inside the clip; the first sum collects α's terms <c>g · (q − v)</c> inside and <c>g · q</c> outside,
+/// gets <c>g</c> inside the clip (and outside it too when the rule passes clipped gradients); the first sum collects α's terms <c>g · (q − v)</c> inside and <c>g · q</c> outside,
 /// with <c>v = x / α</c>.
 /// </summary>
 internal readonly struct APoTGridRule : IElementRule
 {
     private readonly Vector<float> _alpha, _min, _steps;
+    private readonly Vector<int> _passes;
     private readonly float _a, _lo, _n;
+    private readonly bool _pass;
     private readonly float[]? _levels, _boundaries;
 
-    private APoTGridRule(float alpha, bool signed, int steps, float[]? levels)
+    private APoTGridRule(float alpha, bool signed, int steps, float[]? levels, bool passClipped)
     {
-        (_a, _lo, _n) = (alpha, signed ? -1 : 0, steps);
-        (_alpha, _min, _steps) = (new(_a), new(_lo), new(_n));
+        (_a, _lo, _n, _pass) = (alpha, signed ? -1 : 0, steps, passClipped);
+        (_alpha, _min, _steps, _passes) = (new(_a), new(_lo), new(_n), passClipped ? Vector<int>.AllBitsSet : Vector<int>.Zero);
         _levels = levels;
         _boundaries = levels is null ? null : [.. levels.Zip(levels.Skip(1), (a, b) => (a + b) / 2)];
     }
 
     /// <summary>A uniform grid of <paramref name="steps"/> steps between 0 and 1.</summary>
-    public static APoTGridRule Uniform(float alpha, bool signed, int steps) => new(alpha, signed, steps, null);
+    public static APoTGridRule Uniform(float alpha, bool signed, int steps, bool passClipped = false) => new(alpha, signed, steps, null, passClipped);
 
     /// <summary>The ascending magnitude levels <paramref name="levels"/> (from 0 to 1), mirrored for negative d.</summary>
-    public static APoTGridRule Levels(float alpha, bool signed, float[] levels) => new(alpha, signed, 0, levels);
+    public static APoTGridRule Levels(float alpha, bool signed, float[] levels, bool passClipped = false) => new(alpha, signed, 0, levels, passClipped);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector<float> Forward(Vector<float> x) => Grid(Vector.Min(Vector.Max(x / _alpha, _min), Vector<float>.One)) * _alpha;
@@ -43,7 +45,7 @@ internal readonly struct APoTGridRule : IElementRule
         Vector<float> v = x / _alpha;
         Vector<int> inside = Vector.GreaterThanOrEqual(v, _min) & Vector.LessThanOrEqual(v, Vector<float>.One);
         Vector<float> q = Grid(Vector.Min(Vector.Max(v, _min), Vector<float>.One));
-        return (Vector.ConditionalSelect(inside, g, Vector<float>.Zero), g * (q - Vector.ConditionalSelect(inside, v, Vector<float>.Zero)), Vector<float>.Zero, Vector<float>.Zero);
+        return (Vector.ConditionalSelect(inside | _passes, g, Vector<float>.Zero), g * (q - Vector.ConditionalSelect(inside, v, Vector<float>.Zero)), Vector<float>.Zero, Vector<float>.Zero);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -52,7 +54,7 @@ internal readonly struct APoTGridRule : IElementRule
         float v = x / _a;
         bool inside = v >= _lo && v <= 1;
         float q = Grid(Math.Clamp(v, _lo, 1));
-        return (inside ? g : 0, g * (q - (inside ? v : 0)), 0, 0);
+        return (inside || _pass ? g : 0, g * (q - (inside ? v : 0)), 0, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

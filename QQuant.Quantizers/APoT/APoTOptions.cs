@@ -3,7 +3,7 @@ using QQuant;
 namespace QQuant.Quantizers;
 
 /// <summary>Options of the <see cref="APoT"/> scheme.</summary>
-public record APoTOptions : ClipOptions
+public record APoTOptions : UniformOptions
 {
     /// <summary>Power-of-two levels (the paper); false gives the uniform grid, the same as the <see cref="Uniform"/> scheme. Default true.</summary>
     [ReferenceKey("power")]

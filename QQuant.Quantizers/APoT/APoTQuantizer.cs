@@ -19,8 +19,10 @@ namespace QQuant.Quantizers;
 /// (1..6 bits); ties go to the smaller level. <see cref="APoTGrid.Uniform"/> rounds to <c>L = 2^b − 1</c> even steps
 /// on <c>[0, 1]</c>, or <c>L = 2^(b−1) − 1</c> per side when signed (2 bits or more): <c>q = round(d·L)/L</c>.</para>
 /// <para>Gradients (the paper's reparameterised clipping function): rounding is straight-through; the input gets 1
-/// inside the clipping range and 0 outside; α gets <c>q − d</c> inside and ±1 outside (d = x/α). Standardisation is
-/// differentiated exactly. α acts as <c>max(|α|, 1e−8)</c>.</para>
+/// inside the clipping range and 0 outside; α gets <c>q − d</c> inside and ±1 outside (d = x/α). Weights beyond the
+/// clip get the incoming gradient instead of 0 where <see cref="PassesClippedGradient"/> (by default at 2 bits, as the
+/// authors' code; see <see cref="ClippedWeightGradient"/>). Standardisation is differentiated exactly. α acts as
+/// <c>max(|α|, 1e−8)</c>.</para>
 /// <para>Initialisation: weights start at α = 3 (three standard deviations of the standardised weight; initialised at
 /// construction); activations take the given initial clip or, from data, <c>min(max|x|, mean|x| + 3·std|x|)</c>.
 /// Per-channel weights standardise and clip each output channel on its own.</para>
@@ -48,6 +50,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="channels">Per-channel clips along dimension 0 (weights only), or 1.</param>
     /// <param name="initialClip">α's starting value, or null for the default (weights 3, activations from data).</param>
     /// <param name="additive">Additive power-of-two levels (the paper) rather than plain powers of two.</param>
+    /// <param name="clippedGradient">The gradient of weights beyond the clip (weights only; activations beyond it get 0).</param>
     public APoTQuantizer(
         int bits,
         TensorRole role,
@@ -55,7 +58,8 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         ActivationSign sign,
         long channels = 1,
         double? initialClip = null,
-        bool additive = true)
+        bool additive = true,
+        ClippedWeightGradient clippedGradient = ClippedWeightGradient.PassAtTwoBits)
         : base(nameof(APoTQuantizer), bits, sign, perChannel: channels > 1,
             initializedAtStart: role == TensorRole.Weight || (initialClip is not null && sign != ActivationSign.Auto))
     {
@@ -81,6 +85,8 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
 
         Role = role;
         Grid = grid;
+        PassesClippedGradient = role == TensorRole.Weight
+                                && (clippedGradient == ClippedWeightGradient.Pass || (clippedGradient == ClippedWeightGradient.PassAtTwoBits && bits <= 2));
         _initialClip = initialClip;
         _alpha = QuantizerMath.State(channels, initialClip ?? (role == TensorRole.Weight ? WeightClip : 1.0));
         if (grid == APoTGrid.PowerOfTwo)
@@ -97,6 +103,9 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
 
     /// <summary>The levels the quantizer rounds to.</summary>
     public APoTGrid Grid { get; }
+
+    /// <summary>True when weights beyond the clip get the incoming gradient rather than 0.</summary>
+    public bool PassesClippedGradient { get; }
 
     /// <summary>The learnable clipping level α, shape <c>[channels]</c>.</summary>
     public Parameter Alpha => _alpha;
@@ -156,6 +165,13 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         Tensor t = Role == TensorRole.Weight ? Standardize(input) : input;
         Tensor alpha = AlongChannels(QuantizerMath.Positive(_alpha), input);
         Tensor d = (t / alpha).clamp(IsSigned ? -1 : 0, 1);
+        if (PassesClippedGradient)
+        {
+            // Adds zero; its gradient reaches only the clipped elements of t, and α's stays the clamp's.
+            using Tensor clipped = (t.detach() / alpha.detach()).abs().gt(1);
+            d = d + (t - t.detach()) * clipped / alpha.detach();
+        }
+
         Tensor q;
         if (Grid == APoTGrid.Uniform)
         {
@@ -236,6 +252,6 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
     }
 
     private APoTGridRule GridRule(float alpha) => Grid == APoTGrid.Uniform
-        ? APoTGridRule.Uniform(alpha, IsSigned, IntegerRange.Of(Bits, IsSigned).Max)
-        : APoTGridRule.Levels(alpha, IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)]);
+        ? APoTGridRule.Uniform(alpha, IsSigned, IntegerRange.Of(Bits, IsSigned).Max, PassesClippedGradient)
+        : APoTGridRule.Levels(alpha, IsSigned, [.. (IsSigned ? _signedLevels! : _unsignedLevels!).Select(v => (float)v)], PassesClippedGradient);
 }

@@ -7,7 +7,7 @@ namespace QQuant.Quantizers;
 /// (<see cref="APoTGrid.Uniform"/>, <c>2^b − 1</c> steps for inputs), the weight standardised. Layer names:
 /// <c>UniformConv</c>, <c>UniformLinear</c>, ...
 /// </summary>
-public sealed class Uniform : QuantScheme<Uniform, ClipOptions>
+public sealed class Uniform : QuantScheme<Uniform, UniformOptions>
 {
     /// <summary>Creates the scheme; use <see cref="QuantScheme{TSelf, TOptions}.Instance"/>.</summary>
     public Uniform() : base("Uniform")
@@ -15,24 +15,25 @@ public sealed class Uniform : QuantScheme<Uniform, ClipOptions>
     }
 
     /// <inheritdoc />
-    protected override Quantizer WeightQuantizer(QuantLayerSettings settings, ClipOptions options, long channels) =>
-        new APoTQuantizer(settings.WeightBits, TensorRole.Weight, APoTGrid.Uniform, ActivationSign.Signed, channels);
+    protected override Quantizer WeightQuantizer(QuantLayerSettings settings, UniformOptions options, long channels) =>
+        new APoTQuantizer(settings.WeightBits, TensorRole.Weight, APoTGrid.Uniform, ActivationSign.Signed, channels,
+            clippedGradient: options.ClippedWeightGradient);
 
     /// <inheritdoc />
-    protected override Quantizer InputQuantizer(QuantLayerSettings settings, ClipOptions options) =>
+    protected override Quantizer InputQuantizer(QuantLayerSettings settings, UniformOptions options) =>
         new APoTQuantizer(settings.ActivationBits, TensorRole.Activation, APoTGrid.Uniform, options.ActivationSign,
             initialClip: options.InitialClip);
 
     /// <inheritdoc />
-    protected override string? WeightBitsProblem(int bits, ClipOptions options) =>
+    protected override string? WeightBitsProblem(int bits, UniformOptions options) =>
         APoTQuantizer.BitsProblem(bits, APoTGrid.Uniform, ActivationSign.Signed);
 
     /// <inheritdoc />
-    protected override string? InputBitsProblem(int bits, ActivationSign sign, ClipOptions options) =>
+    protected override string? InputBitsProblem(int bits, ActivationSign sign, UniformOptions options) =>
         APoTQuantizer.BitsProblem(bits, APoTGrid.Uniform, sign);
 
     /// <inheritdoc />
-    protected override IEnumerable<string> OptionProblems(ClipOptions options) => Pact.ClipProblems(options);
+    protected override IEnumerable<string> OptionProblems(UniformOptions options) => Pact.ClipProblems(options);
 
     /// <inheritdoc />
     protected override void Register(QuantLayerRegistry registry) =>

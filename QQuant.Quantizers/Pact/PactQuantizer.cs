@@ -16,6 +16,7 @@ namespace QQuant.Quantizers;
 /// <para>Gradients, as in the paper: the input gets 1 inside the clipping range and 0 outside; α gets 1 where
 /// <c>x ≥ α</c> (−1 where <c>x &lt; −α</c> for a signed grid) and 0 elsewhere: the paper's straight-through estimate
 /// ignores α's effect on the step inside the range. α acts as <c>max(|α|, 1e−8)</c>.</para>
+/// <para>Training: α gets the weights' L2 decay by default (<see cref="DefaultDecayMult"/>), as in the paper.</para>
 /// <para>Initialisation: α = the given initial clip, or from data <c>min(max|x|, mean|x| + 3·std|x|)</c>
 /// (1 for all-zero data). With an initial clip and a fixed sign the quantizer is initialised at construction.</para>
 /// </remarks>
@@ -47,6 +48,10 @@ public sealed class PactQuantizer : CalibratedQuantizer, IExportableQuantizer
 
     /// <summary>The learnable clipping level α.</summary>
     public Parameter Alpha => _alpha;
+
+    /// <inheritdoc />
+    /// <remarks>1: the paper regularises α with L2, with the weights' coefficient, so that the clip does not grow unchecked.</remarks>
+    public override double DefaultDecayMult => 1;
 
     /// <inheritdoc />
     protected override bool KernelAccepts(Tensor input) => FusedPath.Accepts(input, _alpha);

@@ -196,7 +196,8 @@ public partial class ConfigTreeTests
                         $"loadFrom {backbone.FloatCheckpoint} names no float config in FLOAT/{name.Groups["backbone"].Value}/");
         }
 
-        Assert.Equal("0", config["optimizer:paramwiseCfg:quantizerDecayMult"]);
+        // Unset: each quantizer takes its method's decay (PACT's α the weights', the others none).
+        Assert.Null(config["optimizer:paramwiseCfg:quantizerDecayMult"]);
         QuantPolicy policy = QuantPolicy.FromConfiguration(section, new QuantLayerRegistry().AddQuantizers());
 
         TypeRule conv = Assert.Single(policy.TypeRules);

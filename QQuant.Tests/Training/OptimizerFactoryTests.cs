@@ -81,6 +81,46 @@ public class OptimizerFactoryTests
     }
 
     [Fact]
+    public void Pact_alpha_takes_the_weights_decay_by_default_and_a_configured_multiplier_replaces_every_default()
+    {
+        var net = nn.Sequential(("conv", nn.Conv2d(1, 2, 3, bias: false)), ("flat", nn.Flatten()), ("fc", nn.Linear(2 * 2 * 2, 3, hasBias: false)));
+        net.Quantize(QuantPolicy.For<Conv2d>().Use<PACTConv, ClipOptions>(4, 4, o => (o.InitialClip, o.ActivationSign) = (2, ActivationSign.Unsigned))
+            .For<Linear>().Use<LSQLinear>(4, 4));
+        using (net)
+        {
+            IReadOnlyList<ParameterGroup> groups = OptimizerFactory.Group(net, new OptimizerConfig());
+
+            Assert.Equal(["regular", "quantizer", "quantizer"], groups.Select(g => g.Kind));
+            Assert.Equal([1, 0, 1], groups.Select(g => g.DecayMult));
+            Assert.Equal(["conv.input_quantizer.alpha"], groups[2].Names);
+
+            // SGD with a zero loss gradient: α decays by lr·wd = 0.05, as the weights do; LSQ's steps do not move.
+            var config = new OptimizerConfig { Type = "SGD", Lr = 0.5, WeightDecay = 0.1 };
+            Dictionary<string, double> before;
+            using (TrainingOptimizer optimizer = OptimizerFactory.Create(net, config))
+            {
+                net.call(ones(1, 1, 4, 4)).Dispose(); // initialises LSQ's steps
+                before = Values(net);
+                foreach (Parameter p in net.parameters())
+                {
+                    p.grad = zeros_like(p);
+                }
+
+                optimizer.Optimizer.step();
+            }
+
+            Dictionary<string, double> after = Values(net);
+            Assert.Equal(2 * (1 - 0.05), after["conv.input_quantizer.alpha"], 6);
+            Assert.Equal(before["fc.input_quantizer.step"], after["fc.input_quantizer.step"], 12);
+
+            config.ParamwiseCfg.QuantizerDecayMult = 0;
+            IReadOnlyList<ParameterGroup> configured = OptimizerFactory.Group(net, config);
+            Assert.Equal([1, 0], configured.Select(g => g.DecayMult));
+            Assert.Contains("conv.input_quantizer.alpha", configured[1].Names);
+        }
+    }
+
+    [Fact]
     public void Frozen_parameters_are_left_out()
     {
         using var net = QuantizedNet();

@@ -11,26 +11,32 @@ namespace QQuant.Tests.Quantizers.Kernels;
 /// </summary>
 public sealed class StandardizedWeightAgreementTests
 {
-    public static TheoryData<long[], int, APoTGrid, bool> Weights() => new()
+    public static TheoryData<long[], int, APoTGrid, bool, ClippedWeightGradient> Weights() => new()
     {
-        // shape, bits, grid, per channel
-        { [7], 4, APoTGrid.PowerOfTwo, false },          // shorter than one SIMD vector
-        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, false },
-        { [16, 3, 5, 5], 3, APoTGrid.PowerOfTwo, true },
-        { [16, 3, 5, 5], 4, APoTGrid.Uniform, true },
-        { [64, 64, 3, 3], 2, APoTGrid.Uniform, false },  // split into parallel pieces
-        { [3, 70001], 5, APoTGrid.PowerOfTwo, true },    // rows split across pieces
+        // shape, bits, grid, per channel, gradient beyond the clip
+        { [7], 4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits },          // shorter than one SIMD vector
+        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits },
+        { [16, 3, 5, 5], 3, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits },
+        { [16, 3, 5, 5], 4, APoTGrid.Uniform, true, ClippedWeightGradient.PassAtTwoBits },
+        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.Pass },
+        { [64, 64, 3, 3], 2, APoTGrid.Uniform, false, ClippedWeightGradient.PassAtTwoBits },  // split into parallel pieces
+        { [64, 64, 3, 3], 2, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.Zero },
+        { [3, 70001], 5, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits },    // rows split across pieces
     };
 
     [Theory]
     [MemberData(nameof(Weights))]
-    public void Weights_agree_in_the_forward_and_in_the_gradients_through_the_standardisation(long[] shape, int bits, APoTGrid grid, bool perChannel)
+    public void Weights_agree_in_the_forward_and_in_the_gradients_through_the_standardisation(
+        long[] shape, int bits, APoTGrid grid, bool perChannel, ClippedWeightGradient clipped)
     {
         using var scope = NewDisposeScope();
         long channels = perChannel ? shape[0] : 1;
         APoTQuantizer Make(bool fused)
         {
-            var q = new APoTQuantizer(bits, TensorRole.Weight, grid, ActivationSign.Signed, channels, initialClip: 1.7) { UseFusedKernel = fused };
+            var q = new APoTQuantizer(bits, TensorRole.Weight, grid, ActivationSign.Signed, channels, initialClip: 1.7, clippedGradient: clipped)
+            {
+                UseFusedKernel = fused,
+            };
             using (no_grad())
             {
                 q.Alpha.copy_(linspace(1.2, 2.2, channels)); // some elements clip, some rows differently

@@ -136,4 +136,20 @@ public class SchemeModelTests
             return head.call(image.flatten(1)).MoveToOuterDisposeScope();
         }
     }
+
+    [Fact]
+    public void A_layer_built_with_another_schemes_options_is_refused_and_plain_options_keep_their_settings()
+    {
+        using var scope = NewDisposeScope();
+        using var conv = nn.Conv2d(2, 3, 3);
+
+        // PACT's options on a uniform layer would lose uniform's own settings without a word.
+        var refused = Assert.Throws<QuantPolicyException>(() => new QuantizedConv2d(conv, QQuant.Quantizers.Uniform.Instance, new QuantLayerSettings(4, 4, new ClipOptions())));
+        Assert.Contains("Uniform takes UniformOptions, not ClipOptions", refused.Message);
+
+        // Plain options: their sign reaches the quantizer, the scheme's own settings take its defaults.
+        using var layer = new QuantizedConv2d(conv, Pact.Instance, new QuantLayerSettings(4, 4, new QuantLayerOptions { ActivationSign = ActivationSign.Signed }));
+        var input = Assert.IsType<PactQuantizer>(layer.InputQuantizer);
+        Assert.Equal(ActivationSign.Signed, input.Sign);
+    }
 }

@@ -102,7 +102,7 @@ public class APoTBitLimitTests
     [InlineData(4, 1, ActivationSign.Unsigned, 0)]
     public void Uniform_layers_accept_up_to_8_bits(int w, int a, ActivationSign sign, int complaints)
     {
-        var settings = new QuantLayerSettings(w, a, new ClipOptions { ActivationSign = sign });
+        var settings = new QuantLayerSettings(w, a, new UniformOptions { ActivationSign = sign });
 
         Assert.Equal(complaints, QuantLayerDescriptor.Of<UniformConv>().Scheme!.Validate("UniformConv", settings).Count());
         Assert.Equal(complaints, QuantLayerDescriptor.Of<UniformLinear>().Scheme!.Validate("UniformLinear", settings).Count());

@@ -17,9 +17,10 @@ public class APoTWeightTests
 {
     private static readonly double[] W = [-3.5, -1.5, -1.5, 0.5, 1.5, 2.5, 5.5];
 
-    private static APoTQuantizer Weight(int bits, APoTGrid grid = APoTGrid.PowerOfTwo, long channels = 1)
+    private static APoTQuantizer Weight(
+        int bits, APoTGrid grid = APoTGrid.PowerOfTwo, long channels = 1, ClippedWeightGradient clipped = ClippedWeightGradient.PassAtTwoBits)
     {
-        var q = new APoTQuantizer(bits, TensorRole.Weight, grid, ActivationSign.Signed, channels);
+        var q = new APoTQuantizer(bits, TensorRole.Weight, grid, ActivationSign.Signed, channels, clippedGradient: clipped);
         q.to(float64);
         return q;
     }
@@ -192,18 +193,23 @@ public class APoTWeightTests
     }
 
     [Theory]
-    [InlineData(4, APoTGrid.PowerOfTwo, false)]
-    [InlineData(2, APoTGrid.PowerOfTwo, false)]
-    [InlineData(4, APoTGrid.PowerOfTwo, true)]
-    [InlineData(2, APoTGrid.Uniform, true)]
-    [InlineData(4, APoTGrid.Uniform, false)]
+    [InlineData(4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits)]
+    [InlineData(2, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.Zero)]
+    [InlineData(2, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits)]
+    [InlineData(4, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits)]
+    [InlineData(4, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.Pass)]
+    [InlineData(2, APoTGrid.Uniform, true, ClippedWeightGradient.PassAtTwoBits)]
+    [InlineData(2, APoTGrid.Uniform, true, ClippedWeightGradient.Zero)]
+    [InlineData(4, APoTGrid.Uniform, false, ClippedWeightGradient.PassAtTwoBits)]
     public void Weight_and_alpha_gradients_match_finite_differences_of_the_straight_through_surrogate(
-        int bits, APoTGrid grid, bool perChannel)
+        int bits, APoTGrid grid, bool perChannel, ClippedWeightGradient clipped)
     {
         using var scope = NewDisposeScope();
         const int rows = 3, columns = 6;
         double[] alpha = perChannel ? [1.2, 2.0, 0.9] : [1.2];
-        using var q = Weight(bits, grid, perChannel ? rows : 1);
+        using var q = Weight(bits, grid, perChannel ? rows : 1, clipped);
+        bool passes = clipped == ClippedWeightGradient.Pass || (clipped == ClippedWeightGradient.PassAtTwoBits && bits <= 2);
+        Assert.Equal(passes, q.PassesClippedGradient);
         SetAlpha(q, alpha);
         using var generator = new Generator(7);
         Tensor w = randn([rows, columns], dtype: float64, generator: generator).requires_grad_(true);
@@ -216,13 +222,16 @@ public class APoTWeightTests
         int groups = perChannel ? rows : 1;
         double AlphaOf(double[] a, int i) => a[perChannel ? i / columns : 0];
         double[] hat = Standardize(ws, groups);
-        // Rounding offsets c = q - d at the base point, held fixed by the surrogate.
-        double[] offsets = ys.Select((v, i) => v / AlphaOf(alpha, i) - Math.Clamp(hat[i] / AlphaOf(alpha, i), -1, 1)).ToArray();
-        // The surrogate: rounding replaced by the identity plus the fixed offset, S = Σ g·a·(clamp(ŵ/a, -1, 1) + c).
-        double S(double[] wv, double[] a)
+        // The clip the weight's gradient sees: the clamp's, or none where clipped gradients pass.
+        double WeightClip(double v) => passes ? v : Math.Clamp(v, -1, 1);
+        // Rounding offsets c = q - d at the base point, held fixed by the surrogates.
+        double[] Offsets(Func<double, double> clip) => ys.Select((v, i) => v / AlphaOf(alpha, i) - clip(hat[i] / AlphaOf(alpha, i))).ToArray();
+        double[] weightOffsets = Offsets(WeightClip), alphaOffsets = Offsets(v => Math.Clamp(v, -1, 1));
+        // The surrogate: rounding replaced by the identity plus the fixed offset, S = Σ g·a·(clip(ŵ/a) + c).
+        double S(double[] wv, double[] a, Func<double, double> clip, double[] offsets)
         {
             double[] h = Standardize(wv, groups);
-            return h.Select((v, i) => gs[i] * AlphaOf(a, i) * (Math.Clamp(v / AlphaOf(a, i), -1, 1) + offsets[i])).Sum();
+            return h.Select((v, i) => gs[i] * AlphaOf(a, i) * (clip(v / AlphaOf(a, i)) + offsets[i])).Sum();
         }
 
         const double step = 1e-6;
@@ -232,7 +241,7 @@ public class APoTWeightTests
             double[] plus = (double[])ws.Clone(), minus = (double[])ws.Clone();
             plus[i] += step;
             minus[i] -= step;
-            numericW[i] = (S(plus, alpha) - S(minus, alpha)) / (2 * step);
+            numericW[i] = (S(plus, alpha, WeightClip, weightOffsets) - S(minus, alpha, WeightClip, weightOffsets)) / (2 * step);
         }
 
         var numericAlpha = new double[alpha.Length];
@@ -241,7 +250,7 @@ public class APoTWeightTests
             double[] plus = (double[])alpha.Clone(), minus = (double[])alpha.Clone();
             plus[c] += step;
             minus[c] -= step;
-            numericAlpha[c] = (S(ws, plus) - S(ws, minus)) / (2 * step);
+            numericAlpha[c] = (S(ws, plus, v => Math.Clamp(v, -1, 1), alphaOffsets) - S(ws, minus, v => Math.Clamp(v, -1, 1), alphaOffsets)) / (2 * step);
         }
 
         Close(numericW, w.grad!, 1e-6);
@@ -249,5 +258,33 @@ public class APoTWeightTests
         // Some weights are clipped and some are not, so both branches are exercised.
         Assert.Contains(hat.Select((v, i) => Math.Abs(v) > AlphaOf(alpha, i)), clipped => clipped);
         Assert.Contains(hat.Select((v, i) => Math.Abs(v) < AlphaOf(alpha, i)), inside => inside);
+    }
+
+    /// <summary>
+    /// The gradient that reaches W from the first element alone (g = e₀), whose ŵ₀ = −4/3 lies beyond α = 1. The
+    /// standardisation's Jacobian is ∂ŵᵢ/∂wⱼ = (δᵢⱼ − 1/n)/σ − ŵᵢŵⱼ/((n − 1)σ), with n = 7 and σ = 3; so a gradient u on ŵ
+    /// reaches W as (1/σ)(uⱼ − mean u − ŵⱼ Σᵢ uᵢŵᵢ/(n − 1)). Passing, u = e₀: (1/3)(δ₀ⱼ − 1/7 + 2ŵⱼ/9). Masked, u = 0.
+    /// α gets q₀ = −1 either way.
+    /// </summary>
+    [Theory]
+    [InlineData(2, APoTGrid.PowerOfTwo, ClippedWeightGradient.PassAtTwoBits, true)]
+    [InlineData(2, APoTGrid.Uniform, ClippedWeightGradient.PassAtTwoBits, true)]
+    [InlineData(2, APoTGrid.PowerOfTwo, ClippedWeightGradient.Zero, false)]
+    [InlineData(4, APoTGrid.PowerOfTwo, ClippedWeightGradient.PassAtTwoBits, false)]
+    [InlineData(4, APoTGrid.PowerOfTwo, ClippedWeightGradient.Pass, true)]
+    [InlineData(5, APoTGrid.Uniform, ClippedWeightGradient.Pass, true)]
+    public void A_weight_beyond_the_clip_passes_its_gradient_at_two_bits_by_default(int bits, APoTGrid grid, ClippedWeightGradient clipped, bool passes)
+    {
+        using var scope = NewDisposeScope();
+        using var q = Weight(bits, grid, clipped: clipped);
+        SetAlpha(q, 1);
+        Tensor w = Vector(W).requires_grad_(true);
+
+        (q.call(w) * Vector(1, 0, 0, 0, 0, 0, 0)).sum().backward();
+
+        double[] hat = [-4 / 3.0, -2 / 3.0, -2 / 3.0, 0, 1 / 3.0, 2 / 3.0, 5 / 3.0];
+        double[] expected = passes ? hat.Select((h, j) => ((j == 0 ? 1 : 0) - 1 / 7.0 + 2 * h / 9) / 3).ToArray() : new double[7];
+        Close(expected, w.grad!, 1e-12);
+        Close([-1.0], q.Alpha.grad!, 1e-12);
     }
 }

@@ -41,7 +41,7 @@ public class PactAPoTLayerTests
         return layer;
     }
 
-    private static QuantLayerOptions OptionsFor(string name) => name.StartsWith("APoT") ? new APoTOptions() : new ClipOptions();
+    private static QuantLayerOptions OptionsFor(string name) => name.StartsWith("APoT") ? new APoTOptions() : name.StartsWith("Uniform") ? new UniformOptions() : new ClipOptions();
 
     private static Tensor InputFor(string name, ulong seed) => name.EndsWith("Conv") ? Input(seed, 2, 4, 6, 6) : Input(seed, 4, 5);
 
@@ -133,7 +133,7 @@ public class PactAPoTLayerTests
         using var scope = NewDisposeScope();
         using Conv2d conv = nn.Conv2d(4, 3, 3, padding: 1, dtype: float64);
         using var apot = new QuantizedConv2d(conv, APoT.Instance, Settings(3, 4, new APoTOptions { PowerOfTwo = false }));
-        using var uniform = new QuantizedConv2d(conv, Uniform.Instance, Settings(3, 4, new ClipOptions()));
+        using var uniform = new QuantizedConv2d(conv, Uniform.Instance, Settings(3, 4, new UniformOptions()));
         using var powerOfTwo = new QuantizedConv2d(conv, APoT.Instance, Settings(3, 4, new APoTOptions()));
         apot.to(float64);
         uniform.to(float64);
@@ -156,7 +156,7 @@ public class PactAPoTLayerTests
         using var scope = NewDisposeScope();
         using Linear linear = nn.Linear(5, 3, dtype: float64);
         using var apot = new QuantizedLinear(linear, APoT.Instance, Settings(4, 2, new APoTOptions { PowerOfTwo = false, PerChannelWeights = true }));
-        using var uniform = new QuantizedLinear(linear, Uniform.Instance, Settings(4, 2, new ClipOptions { PerChannelWeights = true }));
+        using var uniform = new QuantizedLinear(linear, Uniform.Instance, Settings(4, 2, new UniformOptions { PerChannelWeights = true }));
         apot.to(float64);
         uniform.to(float64);
         Tensor x = Input(12, 6, 5);
@@ -172,6 +172,7 @@ public class PactAPoTLayerTests
     {
         QuantLayerOptions options = name.StartsWith("APoT")
             ? new APoTOptions { InitialClip = 6, ActivationSign = ActivationSign.Unsigned }
+            : name.StartsWith("Uniform") ? new UniformOptions { InitialClip = 6, ActivationSign = ActivationSign.Unsigned }
             : new ClipOptions { InitialClip = 6, ActivationSign = ActivationSign.Unsigned };
         using var layer = Build(name, options);
 
@@ -187,7 +188,8 @@ public class PactAPoTLayerTests
     public void InitialClip_with_auto_sign_is_kept_by_the_first_training_forward(string name)
     {
         using var scope = NewDisposeScope();
-        QuantLayerOptions options = name.StartsWith("APoT") ? new APoTOptions { InitialClip = 6 } : new ClipOptions { InitialClip = 6 };
+        QuantLayerOptions options = name.StartsWith("APoT") ? new APoTOptions { InitialClip = 6 }
+            : name.StartsWith("Uniform") ? new UniformOptions { InitialClip = 6 } : new ClipOptions { InitialClip = 6 };
         using var layer = Build(name, options);
         var input = Assert.IsAssignableFrom<CalibratedQuantizer>(layer.InputQuantizer);
         Assert.False(input.IsInitialized);

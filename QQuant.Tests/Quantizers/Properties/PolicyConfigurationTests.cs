@@ -117,6 +117,8 @@ public class PolicyConfigurationTests
         { "UniformLinear", "UniformLinear", "\"perChannelWeights\": true", "per-channel weights" },
         { "DRFLinear", "DoReFaLinear", "\"quant_activation\": false", "float input" },
         { "UniformLinear", "UniformLinear", "\"signed\": false", "unsigned input" },
+        { "APoTConv", "APoTConv", "\"clippedWeightGradient\": \"Pass\"", "clipped weight gradient passes" },
+        { "UniformLinear", "UniformLinear", "\"clippedWeightGradient\": \"pass\"", "clipped weight gradient passes" },
     };
 
     /// <summary>The fluent option change that the expectation describes.</summary>
@@ -130,6 +132,7 @@ public class PolicyConfigurationTests
         "per-channel weights" => o => o.PerChannelWeights = true,
         "float input" => o => o.QuantizeInput = false,
         "unsigned input" => o => o.ActivationSign = ActivationSign.Unsigned,
+        "clipped weight gradient passes" => o => ((UniformOptions)o).ClippedWeightGradient = ClippedWeightGradient.Pass,
         _ => throw new ArgumentException(expectation),
     };
 
@@ -164,6 +167,10 @@ public class PolicyConfigurationTests
             case "no input offset":
                 Assert.Equal(changed, Assert.IsType<LsqPlusQuantizer>(input).Offset is null);
                 Assert.Null(Assert.IsType<LsqPlusQuantizer>(weight).Offset);
+                break;
+            case "clipped weight gradient passes":
+                // At 4 bits only the option passes the gradient of clipped weights.
+                Assert.Equal(changed, Assert.IsType<APoTQuantizer>(weight).PassesClippedGradient);
                 break;
             case "alpha 0.3":
                 // The default is 0.2; both quantizers start at the option (float32 state).
