@@ -115,7 +115,7 @@ public static class QuantCalibration
                 {
                     // A weight is the same tensor every batch: initialise from it once, not from its repetitions.
                     statistics.Dispose();
-                    statistics = new TensorStatistics(quantizer.PerChannel);
+                    statistics = quantizer.NewStatistics();
                     statistics.Observe(weight);
                 }
 

@@ -7,6 +7,14 @@ namespace QQuant;
 /// float64 on the tensors' device: what data-driven initialisation formulas are written in. Observing one tensor and
 /// observing several batches use the same formulas, so a first training batch and a calibration run agree.
 /// </summary>
+/// <remarks>
+/// On request (<c>sampleSize</c> &gt; 0, per-tensor statistics only) it also keeps a deterministic, bounded sample of
+/// the observed values for initialisations that need more than moments and extremes (an error search): every k-th
+/// value of the stream of observed values, in the order they were observed (each tensor flattened row-major). k starts
+/// at 1; whenever keeping more than <c>sampleSize</c> values would be needed, every second kept value is dropped and k
+/// doubles. So the sample holds between about half of <c>sampleSize</c> and <c>sampleSize</c> values (all of them while
+/// fewer were observed), depends only on the values and the order of the batches, and stays on their device.
+/// </remarks>
 public sealed class TensorStatistics : IDisposable
 {
     private Tensor? _sum;
@@ -14,13 +22,34 @@ public sealed class TensorStatistics : IDisposable
     private Tensor? _sumAbs;
     private Tensor? _min;
     private Tensor? _max;
+    private Tensor? _sample;
+    private long _sampleCount;
+    private long _stride = 1;
 
     /// <summary>Creates empty statistics.</summary>
     /// <param name="perChannel">One set of statistics per index of dimension 0 instead of one for the whole tensor.</param>
-    public TensorStatistics(bool perChannel) => PerChannel = perChannel;
+    /// <param name="sampleSize">
+    /// The most observed values to keep for <see cref="Sample"/>; 0 (the default) keeps none. Per-tensor statistics only.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sampleSize"/> is negative.</exception>
+    /// <exception cref="ArgumentException">A sample was asked for per-channel statistics.</exception>
+    public TensorStatistics(bool perChannel, int sampleSize = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(sampleSize);
+        if (perChannel && sampleSize > 0)
+        {
+            throw new ArgumentException("A sample of the observed values is kept for per-tensor statistics only.", nameof(sampleSize));
+        }
+
+        PerChannel = perChannel;
+        SampleSize = sampleSize;
+    }
 
     /// <summary>True when statistics are kept per index of dimension 0.</summary>
     public bool PerChannel { get; }
+
+    /// <summary>The most observed values <see cref="Sample"/> keeps (0: no sample is kept).</summary>
+    public int SampleSize { get; }
 
     /// <summary>Elements observed (per channel when <see cref="PerChannel"/>).</summary>
     public long Count { get; private set; }
@@ -36,7 +65,27 @@ public sealed class TensorStatistics : IDisposable
         Accumulate(ref _sumAbs, rows.abs().sum(1), (a, b) => a + b);
         Accumulate(ref _min, rows.amin(1), minimum);
         Accumulate(ref _max, rows.amax(1), maximum);
+        if (SampleSize > 0)
+        {
+            KeepSample(rows.flatten());
+        }
+
         Count += rows.shape[1];
+    }
+
+    /// <summary>
+    /// The kept sample of the observed values as a 1-D float64 tensor on their device (a copy the caller disposes): every
+    /// k-th value observed, at most <see cref="SampleSize"/> of them (see the remarks of <see cref="TensorStatistics"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No sample is kept (<see cref="SampleSize"/> is 0), or nothing was observed.</exception>
+    public Tensor Sample()
+    {
+        if (SampleSize == 0)
+        {
+            throw new InvalidOperationException("These statistics keep no sample; create them with a sampleSize above 0.");
+        }
+
+        return Require(_sample).clone();
     }
 
     /// <summary>True when nothing has been observed.</summary>
@@ -87,12 +136,54 @@ public sealed class TensorStatistics : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (Tensor? t in new[] { _sum, _sumSquares, _sumAbs, _min, _max })
+        foreach (Tensor? t in new[] { _sum, _sumSquares, _sumAbs, _min, _max, _sample })
         {
             t?.Dispose();
         }
 
-        _sum = _sumSquares = _sumAbs = _min = _max = null;
+        _sum = _sumSquares = _sumAbs = _min = _max = _sample = null;
+    }
+
+    // Keeps the values of `values` (the next values of the stream, the first at index Count) whose index is a multiple
+    // of the stride. The stride doubles first, and the kept values are thinned to every second one, for as long as the
+    // sample would otherwise grow beyond SampleSize; the work is planned on the host and the device slices once.
+    private void KeepSample(Tensor values)
+    {
+        long n = values.shape[0], kept = _sampleCount, stride = _stride, thin = 1;
+        while (kept + Taken(Count, n, stride) > SampleSize)
+        {
+            kept = (kept + 1) / 2;
+            stride *= 2;
+            thin *= 2;
+        }
+
+        long first = (stride - Count % stride) % stride;
+        if (_sample is not null && thin == 1 && first >= n)
+        {
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        Tensor? earlier = _sample is null ? null : thin == 1 ? _sample : _sample[TensorIndex.Slice(0, null, thin)];
+        Tensor? taken = first < n ? values[TensorIndex.Slice(first, null, stride)] : null;
+        Tensor next = (earlier, taken) switch
+        {
+            (null, null) => empty(0, float64, values.device),
+            (null, { } t) => t.clone(),
+            ({ } e, null) => e.clone(),
+            ({ } e, { } t) => cat([e, t]),
+        };
+        _sample?.Dispose();
+        _sample = next.DetachFromDisposeScope();
+        _sampleCount = _sample.shape[0];
+        _stride = stride;
+    }
+
+    // How many of n values starting at stream index `start` have an index that is a multiple of `stride`.
+    private static long Taken(long start, long n, long stride)
+    {
+        long first = (stride - start % stride) % stride;
+        return first < n ? (n - 1 - first) / stride + 1 : 0;
     }
 
     private Tensor Deviation(Tensor sum)

@@ -131,7 +131,7 @@ public abstract class CalibratedQuantizer : Quantizer
     /// <exception cref="QuantizerStateException">The data is empty or holds NaN or infinite values.</exception>
     public void InitializeFrom(Tensor data)
     {
-        using var statistics = new TensorStatistics(PerChannel);
+        using var statistics = NewStatistics();
         statistics.Observe(data);
         Commit(statistics);
     }
@@ -155,6 +155,13 @@ public abstract class CalibratedQuantizer : Quantizer
     /// <see cref="Quantizer.CreatePass"/> gives no pass; both must compute the same values).
     /// </summary>
     protected abstract Tensor Quantize(Tensor input);
+
+    /// <summary>
+    /// How many observed values <see cref="Initialize"/> needs from <see cref="TensorStatistics.Sample"/> (0, the
+    /// default: none, the statistics keep no sample). Read whenever statistics are created for this quantizer, on the
+    /// first training batch and in calibration alike; must be 0 for a per-channel quantizer.
+    /// </summary>
+    protected virtual int SampleSize => 0;
 
     /// <summary>What else to say when evaluation finds the quantizer uninitialised (null: nothing).</summary>
     protected virtual string? NotInitializedHint => null;
@@ -190,8 +197,11 @@ public abstract class CalibratedQuantizer : Quantizer
     internal void BeginCalibration()
     {
         _calibration?.Dispose();
-        _calibration = new TensorStatistics(PerChannel);
+        _calibration = NewStatistics();
     }
+
+    /// <summary>Empty statistics of the kind this quantizer initialises from (per channel or not, with its sample size).</summary>
+    internal TensorStatistics NewStatistics() => new(PerChannel, SampleSize);
 
     internal TensorStatistics? EndCalibration()
     {

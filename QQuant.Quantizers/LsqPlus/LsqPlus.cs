@@ -24,7 +24,8 @@ public sealed class LsqPlus : QuantScheme<LsqPlus, LsqPlusOptions>
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, LsqPlusOptions options) =>
         new LsqPlusQuantizer(settings.ActivationBits, TensorRole.Activation, options.ActivationSign,
-            learnOffset: options.LearnOffset, scaleGradient: options.ScaleGradient, count: options.GradientScaleCount);
+            learnOffset: options.LearnOffset, scaleGradient: options.ScaleGradient, count: options.GradientScaleCount,
+            initialization: options.ActivationInit);
 
     /// <inheritdoc />
     protected override string? WeightBitsProblem(int bits, LsqPlusOptions options) => bits < 2 ? TwoBits : null;
