@@ -9,12 +9,15 @@ using QQuant.Vision;
 namespace QQuant.Samples.Commands;
 
 /// <summary>
-/// <c>qquant bench accuracy [--quick] [--json f]</c>: trains the float CifarResNet-20 on Fashion-MNIST from the shipped
-/// config, then QAT-fine-tunes from that checkpoint with every method at 4w4f and LSQ, LSQ+, DSQ, APoT at 2w2f (first
-/// conv and fc 8-bit), and prints a Markdown table of top-1 accuracy and its drop against float. The full run (12 float
-/// epochs, and each method's config's own QAT epochs, to stay within two hours on two cores) checks the accuracy
-/// targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method trains to the end and that
-/// float and LSQ 4w4f end far above chance.
+/// <c>qquant bench accuracy [--quick] [--breakdown] [--json f]</c>: trains the float CifarResNet-20 on Fashion-MNIST from
+/// the shipped config, then QAT-fine-tunes from that checkpoint with every method at 4w4f and LSQ, LSQ+, DSQ, APoT at
+/// 2w2f (first conv and fc 8-bit), and prints a Markdown table of top-1 accuracy and its drop against float. The full run
+/// (12 float epochs, and each method's config's own QAT epochs, to stay within two hours on two cores) checks the
+/// accuracy targets; <c>--quick</c> runs on a part of the shipped subset and checks that every method trains to the end
+/// and that float and LSQ 4w4f end far above chance. The start breakdown (on in the full run, <c>--breakdown</c> with
+/// <c>--quick</c>) adds a second table: each QAT method's start with only its weights and with only its inputs
+/// quantized, and every method's start at 8w8a, each measured by preparing the run (quantization, calibration,
+/// BatchNorm re-estimation, evaluation) without training it; the full run checks the start goals.
 /// </summary>
 internal static class BenchAccuracyCommand
 {
@@ -44,7 +47,7 @@ internal static class BenchAccuracyCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var quick = new Option<bool>("--quick") { Description = "A few minutes on 2 000 images of the shipped subset (CI): every method trains; float and LSQ 4w4f reach 40 %." };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the tables as JSON to this file: an object with the main table's rows and the start breakdown's starts." };
         var dataRoot = new Option<DirectoryInfo?>("--data-root")
         {
             Description = "Fashion-MNIST's IDX folder (default: /usr/share/datasets/fashion-mnist; with --quick the shipped subset).",
@@ -59,11 +62,16 @@ internal static class BenchAccuracyCommand
         {
             Description = "qatStart.batchNormBatches for every QAT run: training batches the BatchNorm statistics are re-estimated on after calibration (default: each config's).",
         };
+        var breakdown = new Option<bool?>("--breakdown")
+        {
+            Description = "Also measure the start breakdown: each method's start with weights only and inputs only quantized, and at 8w8a (default: on; off with --quick).",
+        };
+        var noBreakdown = new Option<bool>("--no-breakdown") { Description = "Leave the start breakdown out (as --breakdown false)." };
         var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
         var verbose = CliErrors.VerboseOption();
         var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
         {
-            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, workDir, verbose,
+            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, breakdown, noBreakdown, workDir, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -77,13 +85,31 @@ internal static class BenchAccuracyCommand
             }
 
             var start = (Calibration: parsed.GetValue(calibrationBatches), BatchNorm: parsed.GetValue(batchNormBatches));
-            return Run(output, error, isQuick, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(json));
+            bool withBreakdown = IncludesBreakdown(parsed);
+            return Run(output, error, isQuick, withBreakdown, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(json));
         }));
         return command;
     }
 
+    /// <summary>
+    /// Whether the start breakdown runs: <c>--breakdown [true|false]</c> or <c>--no-breakdown</c> when given, otherwise
+    /// on in the full run and off with <c>--quick</c>.
+    /// </summary>
+    /// <exception cref="QQuantException"><c>--breakdown</c> (true) and <c>--no-breakdown</c> were both given.</exception>
+    internal static bool IncludesBreakdown(ParseResult parsed)
+    {
+        bool? breakdown = parsed.GetValue<bool?>("--breakdown");
+        bool off = parsed.GetValue<bool>("--no-breakdown");
+        if (off && breakdown == true)
+        {
+            throw new QQuantException("--breakdown and --no-breakdown contradict each other: give one of them.");
+        }
+
+        return !off && (breakdown ?? !parsed.GetValue<bool>("--quick"));
+    }
+
     private static int Run(
-        TextWriter output, TextWriter error, bool quick, string dataRoot, (int Float, int? Qat) epochs, (int? Calibration, int? BatchNorm) start,
+        TextWriter output, TextWriter error, bool quick, bool breakdown, string dataRoot, (int Float, int? Qat) epochs, (int? Calibration, int? BatchNorm) start,
         string workDir, FileInfo? json)
     {
         if (!File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte.gz")) && !File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte")))
@@ -91,52 +117,23 @@ internal static class BenchAccuracyCommand
             throw new QQuantException($"Fashion-MNIST is not in '{dataRoot}': install Debian's dataset-fashion-mnist or pass --data-root <folder>.");
         }
 
+        var bench = new BenchSettings(quick, dataRoot, epochs, start, workDir);
         using ServiceProvider services = CliServices.Create();
         var trainer = services.GetRequiredService<ClassifierTrainer>();
         var rows = new List<BenchRow>();
         string? floatCheckpoint = null;
         double floatTop1 = 0;
-        // A log line every 20 iterations would flood the console over twelve runs: the bench keeps them in each run's log file.
-        TextWriter console = TextWriter.Null;
         foreach (BenchRun run in Runs)
         {
-            string config = Path.Combine(AppContext.BaseDirectory, "configs", run.Config);
+            string config = ConfigPath(run.Config);
             string name = Path.GetFileNameWithoutExtension(config);
-            List<string> options = [$"data.train.dataPrefix={dataRoot}", $"data.val.dataPrefix={dataRoot}", $"data.test.dataPrefix={dataRoot}"];
-            if ((run.Method == "float" ? epochs.Float : epochs.Qat) is { } totalEpochs)
-            {
-                options.Add($"totalEpochs={totalEpochs}");
-            }
-
-            if (run.Method != "float")
-            {
-                options.AddRange(new[] { ("calibrationBatches", start.Calibration), ("batchNormBatches", start.BatchNorm) }
-                    .Where(o => o.Item2 is not null).Select(o => $"qatStart.{o.Item1}={o.Item2}"));
-            }
-
-            if (quick)
-            {
-                options.Add("logConfig.interval=4");
-                if (run.Method == "float")
-                {
-                    options.Add("lrConfig.warmupIters=8");
-                }
-            }
-
-            ConfigDocument document = ConfigDocument.Load(config, options);
-            var overrides = new TrainingOverrides
-            {
-                WorkDir = Path.Combine(workDir, name),
-                LoadFrom = run.Method == "float" ? null : floatCheckpoint,
-                MaxTrainSamples = quick ? 2000 : null,
-                MaxValSamples = quick ? 1000 : null,
-            };
+            ConfigDocument document = ConfigDocument.Load(config, bench.Options(run.Method));
             output.WriteLine($"{run.Label}: training ({name}) ...");
             TrainingResult result;
             double? startTop1;
-            using (TrainingRun training = trainer.Prepare(document, overrides, console))
+            using (TrainingRun training = trainer.Prepare(document, bench.Overrides(Path.Combine(workDir, name), run.Method == "float" ? null : floatCheckpoint), RunConsole))
             {
-                startTop1 = training.StartMetrics?.FirstOrDefault(m => m.Key == "accuracy_top-1").Value;
+                startTop1 = StartTop1(training);
                 result = training.Run();
             }
 
@@ -153,19 +150,31 @@ internal static class BenchAccuracyCommand
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{run.Label}: {startText}top-1 {top1:0.00} %, drop {row.Drop:0.00}, {result.Seconds:0} s"));
         }
 
+        IReadOnlyList<StartRow> starts = breakdown
+            ? MeasureStarts(output, trainer, services.GetRequiredService<QuantLayerRegistry>(), bench, rows, floatCheckpoint!)
+            : [];
         string table = Table(rows, quick, dataRoot);
         output.WriteLine();
         output.Write(table);
-        AtomicFile.Write(Path.Combine(workDir, "accuracy.md"), s => s.Write(Encoding.UTF8.GetBytes(table)));
+        string report = table;
+        if (breakdown)
+        {
+            string startTable = StartTable(floatTop1, starts);
+            output.WriteLine();
+            output.Write(startTable);
+            report += Environment.NewLine + startTable;
+        }
+
+        AtomicFile.Write(Path.Combine(workDir, "accuracy.md"), s => s.Write(Encoding.UTF8.GetBytes(report)));
         if (json is not null)
         {
-            BenchOutput.WriteJson(output, json.FullName, Json(rows));
+            BenchOutput.WriteJson(output, json.FullName, Json(rows, starts));
         }
 
         List<string> failures = quick
             ? [.. rows.Where(r => (r.Run.Method == "float" || r.Run is { Method: "LSQ", W: 4 }) && r.Top1 < QuickFloor)
                 .Select(r => $"{r.Run.Label} ended at {r.Top1:0.00} % top-1, below the quick floor of {QuickFloor} %")]
-            : [.. Targets(rows)];
+            : [.. Targets(rows), .. StartGoals(floatTop1, starts)];
         foreach (string failure in failures)
         {
             error.WriteLine($"bench accuracy: {failure}");
@@ -173,6 +182,132 @@ internal static class BenchAccuracyCommand
 
         return failures.Count == 0 ? 0 : 2;
     }
+
+    /// <summary>
+    /// A log line every 20 iterations would flood the console over a dozen runs: the bench keeps them in each run's
+    /// log file.
+    /// </summary>
+    private static TextWriter RunConsole => TextWriter.Null;
+
+    private static string ConfigPath(string config) => Path.Combine(AppContext.BaseDirectory, "configs", config);
+
+    private static double? StartTop1(TrainingRun training) =>
+        training.StartMetrics?.FirstOrDefault(m => m.Key == "accuracy_top-1").Value;
+
+    /// <summary>
+    /// The start breakdown's rows: every QAT method at 8w8a (from its 4w4f config, with the main layers' bits set to 8),
+    /// then the main table's QAT runs at their own bits; the goal is the largest start drop the full run accepts.
+    /// </summary>
+    internal static IReadOnlyList<StartCase> StartCases() =>
+    [
+        .. Runs.Where(r => r is { Method: not "float", W: 4, A: 4 }).Select(r => new StartCase(r.Method, 8, 8, r.Config, EightBitStartGoal)),
+        .. Runs.Where(r => r.Method != "float")
+            .Select(r => new StartCase(r.Method, r.W, r.A, r.Config, r is { W: 4, A: 4 } && FourBitStartGoalMethods.Contains(r.Method) ? FourBitStartGoal : null)),
+    ];
+
+    /// <summary>Points below float every method may start at 8w8a (full run).</summary>
+    internal const double EightBitStartGoal = 0.5;
+
+    /// <summary>Points below float <see cref="FourBitStartGoalMethods"/> may start at 4w4f (full run).</summary>
+    internal const double FourBitStartGoal = 3;
+
+    /// <summary>The methods whose 4w4f start the full run checks against <see cref="FourBitStartGoal"/>.</summary>
+    internal static readonly string[] FourBitStartGoalMethods = ["LSQ", "LSQ+", "DSQ", "PACT", "APoT", "uniform"];
+
+    /// <summary>
+    /// The <c>key.path=value</c> overrides that set the weight and input bits of every rule of the config's
+    /// <c>quantTransformer.policy</c> (the main layers) to <paramref name="w"/> and <paramref name="a"/>, 32 keeping
+    /// that tensor float; the special layers (first conv and fc) stay as the config has them.
+    /// </summary>
+    /// <exception cref="QQuantException">The config has no policy rules, or a rule's key cannot be written as a key path.</exception>
+    internal static IEnumerable<string> PolicyBits(ConfigDocument config, int w, int a)
+    {
+        if (config.Section("quantTransformer")?["policy"] is not JsonObject { Count: > 0 } policy)
+        {
+            throw new QQuantException($"'{config.Path}' has no quantTransformer.policy rules to set the start breakdown's bits in.");
+        }
+
+        foreach (string key in policy.Select(p => p.Key))
+        {
+            if (key.Contains('.', StringComparison.Ordinal) || key.Contains('=', StringComparison.Ordinal))
+            {
+                throw new QQuantException($"'{config.Path}': the policy rule '{key}' cannot be overridden by a key path.");
+            }
+
+            yield return string.Create(CultureInfo.InvariantCulture, $"quantTransformer.policy.{key}.w={w}");
+            yield return string.Create(CultureInfo.InvariantCulture, $"quantTransformer.policy.{key}.a={a}");
+        }
+    }
+
+    /// <summary>Why the config's <c>quantTransformer</c> does not make a policy (for example bits its scheme's grid cannot hold), or null.</summary>
+    internal static string? PolicyProblem(ConfigDocument config, QuantLayerRegistry layers)
+    {
+        try
+        {
+            QuantPolicy.FromConfiguration(config.ToConfiguration().GetSection("quantTransformer"), layers);
+            return null;
+        }
+        catch (QuantConfigurationException e)
+        {
+            return string.Join("; ", e.Problems);
+        }
+    }
+
+    private static List<StartRow> MeasureStarts(
+        TextWriter output, ClassifierTrainer trainer, QuantLayerRegistry layers, BenchSettings bench, IReadOnlyList<BenchRow> rows, string floatCheckpoint)
+    {
+        var starts = new List<StartRow>();
+        foreach (StartCase c in StartCases())
+        {
+            StartCell Measure(StartVariant variant)
+            {
+                (int w, int a) = variant switch
+                {
+                    StartVariant.WeightsOnly => (c.W, 32),
+                    StartVariant.InputsOnly => (32, c.A),
+                    _ => (c.W, c.A),
+                };
+                string config = ConfigPath(c.Config);
+                List<string> options = bench.Options(c.Method);
+                options.AddRange(PolicyBits(ConfigDocument.Load(config, options), w, a));
+                ConfigDocument document = ConfigDocument.Load(config, options);
+                string label = $"{c.Label} {VariantName(variant)}";
+                if (PolicyProblem(document, layers) is { } problem)
+                {
+                    output.WriteLine($"{label}: cannot be built ({problem})");
+                    return new StartCell(null, problem);
+                }
+
+                string slug = c.Method.ToLowerInvariant().Replace("+", "plus", StringComparison.Ordinal);
+                string workDir = Path.Combine(bench.WorkDir, "starts", $"{slug}_{c.W}w{c.A}f_{variant.ToString().ToLowerInvariant()}");
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                double? top1;
+                using (TrainingRun training = trainer.Prepare(document, bench.Overrides(workDir, floatCheckpoint), RunConsole))
+                {
+                    top1 = StartTop1(training);
+                }
+
+                double seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: start {(top1 is { } t ? $"{t:0.00} %" : "-")}, {seconds:0} s"));
+                return top1 is null ? new StartCell(null, NoStart) : new StartCell(top1, null);
+            }
+
+            BenchRow? main = rows.FirstOrDefault(r => r.Run.Method == c.Method && r.Run.W == c.W && r.Run.A == c.A);
+            StartCell both = main is null ? Measure(StartVariant.Both) : new StartCell(main.Start, main.Start is null ? NoStart : null);
+            starts.Add(new StartRow(c, both, Measure(StartVariant.WeightsOnly), Measure(StartVariant.InputsOnly)));
+        }
+
+        return starts;
+    }
+
+    private const string NoStart = "qatStart measured no start: it evaluates after calibration (calibrationBatches > 0) on a validation set";
+
+    private static string VariantName(StartVariant variant) => variant switch
+    {
+        StartVariant.WeightsOnly => "weights only",
+        StartVariant.InputsOnly => "inputs only",
+        _ => "both",
+    };
 
     private static IEnumerable<string> Targets(IReadOnlyList<BenchRow> rows)
     {
@@ -184,6 +319,22 @@ internal static class BenchAccuracyCommand
         foreach (BenchRow row in rows.Where(r => r.Run.MaxDrop is not null && r.Drop > r.Run.MaxDrop))
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"{row.Run.Label} dropped {row.Drop:0.00} points, target <= {row.Run.MaxDrop}");
+        }
+    }
+
+    /// <summary>
+    /// The full run's start goals: each row with a goal whose start (both quantized) is more than the goal below
+    /// <paramref name="floatTop1"/>. A start that could not be measured (its note says why) is not checked.
+    /// </summary>
+    internal static IEnumerable<string> StartGoals(double floatTop1, IReadOnlyList<StartRow> starts)
+    {
+        foreach (StartRow row in starts)
+        {
+            if (row.Case.MaxStartDrop is { } goal && row.Both.Top1 is { } top1 && floatTop1 - top1 > goal)
+            {
+                yield return string.Create(CultureInfo.InvariantCulture,
+                    $"{row.Case.Label} started at {top1:0.00} % top-1, {floatTop1 - top1:0.00} points below float, goal <= {goal}");
+            }
         }
     }
 
@@ -203,8 +354,66 @@ internal static class BenchAccuracyCommand
         return text.ToString();
     }
 
-    private static JsonArray Json(IReadOnlyList<BenchRow> rows) =>
-        new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
+    /// <summary>
+    /// The start breakdown as Markdown: per method and bits the start top-1 with both tensors quantized, with the
+    /// weights only (inputs float) and with the inputs only (weights float), the start drop against
+    /// <paramref name="floatTop1"/> and the full run's goal; a start that could not be measured reads <c>-</c> with a
+    /// numbered note saying why.
+    /// </summary>
+    internal static string StartTable(double floatTop1, IReadOnlyList<StartRow> starts)
+    {
+        var notes = new List<string>();
+        string Cell(StartCell cell)
+        {
+            if (cell.Top1 is { } top1)
+            {
+                return top1.ToString("0.00", CultureInfo.InvariantCulture);
+            }
+
+            string note = cell.Note ?? "not measured";
+            int index = notes.IndexOf(note);
+            if (index < 0)
+            {
+                notes.Add(note);
+                index = notes.Count - 1;
+            }
+
+            return $"- [{index + 1}]";
+        }
+
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Start breakdown: top-1 right after quantization and qatStart (calibration, BatchNorm re-estimation), before the first QAT step; float {floatTop1:0.00} %. Weights only keeps the main layers' inputs float (a: 32), inputs only their weights (w: 32); first conv and fc stay 8-bit throughout.");
+        text.AppendLine();
+        text.AppendLine("| method | W/A | start (%) | weights only (%) | inputs only (%) | start drop (points) | start goal |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (StartRow row in starts)
+        {
+            string drop = row.Both.Top1 is { } both ? (floatTop1 - both).ToString("0.00", CultureInfo.InvariantCulture) : "-";
+            string goal = row.Case.MaxStartDrop is { } g ? $"<= {g.ToString(CultureInfo.InvariantCulture)}" : "-";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row.Case.Method} | {row.Case.W}/{row.Case.A} | {Cell(row.Both)} | {Cell(row.WeightsOnly)} | {Cell(row.InputsOnly)} | {drop} | {goal} |");
+        }
+
+        if (notes.Count > 0)
+        {
+            text.AppendLine();
+            for (int i = 0; i < notes.Count; i++)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"[{i + 1}] {notes[i]}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// The <c>--json</c> document: <c>rows</c>, the main table's rows, and <c>starts</c>, the start breakdown's rows
+    /// (empty without the breakdown); a start that could not be measured is null with its reason under <c>notes</c>.
+    /// </summary>
+    internal static JsonObject Json(IReadOnlyList<BenchRow> rows, IReadOnlyList<StartRow> starts) => new()
+    {
+        ["rows"] = new JsonArray([.. rows.Select(r => (JsonNode)new JsonObject
         {
             ["method"] = r.Run.Method,
             ["w"] = r.Run.W,
@@ -214,12 +423,100 @@ internal static class BenchAccuracyCommand
             ["drop"] = Math.Round(r.Drop, 4),
             ["epochs"] = r.Epochs,
             ["seconds"] = Math.Round(r.Seconds, 1),
-        })]);
+        })]),
+        ["starts"] = new JsonArray([.. starts.Select(r =>
+        {
+            var row = new JsonObject
+            {
+                ["method"] = r.Case.Method,
+                ["w"] = r.Case.W,
+                ["a"] = r.Case.A,
+                ["start"] = Rounded(r.Both),
+                ["weightsOnly"] = Rounded(r.WeightsOnly),
+                ["inputsOnly"] = Rounded(r.InputsOnly),
+                ["maxStartDrop"] = r.Case.MaxStartDrop,
+            };
+            var notes = new JsonObject();
+            foreach ((string key, StartCell cell) in new[] { ("start", r.Both), ("weightsOnly", r.WeightsOnly), ("inputsOnly", r.InputsOnly) })
+            {
+                if (cell.Top1 is null)
+                {
+                    notes[key] = cell.Note ?? "not measured";
+                }
+            }
 
-    private sealed record BenchRun(string Method, int W, int A, string Config, double? MaxDrop)
+            if (notes.Count > 0)
+            {
+                row["notes"] = notes;
+            }
+
+            return (JsonNode)row;
+        })]),
+    };
+
+    private static double? Rounded(StartCell cell) => cell.Top1 is { } top1 ? Math.Round(top1, 4) : null;
+
+    internal sealed record BenchRun(string Method, int W, int A, string Config, double? MaxDrop)
     {
         public string Label => Method == "float" ? "float" : $"{Method} {W}w{A}f";
     }
 
-    private sealed record BenchRow(BenchRun Run, double? Start, double Top1, double Drop, int Epochs, double Seconds);
+    internal sealed record BenchRow(BenchRun Run, double? Start, double Top1, double Drop, int Epochs, double Seconds);
+
+    /// <summary>One row of the start breakdown: a method at some bits, from a config, with the full run's goal (points below float) or null.</summary>
+    internal sealed record StartCase(string Method, int W, int A, string Config, double? MaxStartDrop)
+    {
+        public string Label => $"{Method} {W}w{A}f";
+    }
+
+    /// <summary>A start top-1 (percent), or null with the note that says why it was not measured.</summary>
+    internal sealed record StartCell(double? Top1, string? Note);
+
+    /// <summary>A start breakdown row: the start with both tensors quantized, with the weights only and with the inputs only.</summary>
+    internal sealed record StartRow(StartCase Case, StartCell Both, StartCell WeightsOnly, StartCell InputsOnly);
+
+    private enum StartVariant
+    {
+        Both,
+        WeightsOnly,
+        InputsOnly,
+    }
+
+    // What every run of one bench shares: the mode, the data, the epochs and qatStart's batches, the work dir.
+    private sealed record BenchSettings(bool Quick, string DataRoot, (int Float, int? Qat) Epochs, (int? Calibration, int? BatchNorm) Start, string WorkDir)
+    {
+        public List<string> Options(string method)
+        {
+            List<string> options = [$"data.train.dataPrefix={DataRoot}", $"data.val.dataPrefix={DataRoot}", $"data.test.dataPrefix={DataRoot}"];
+            if ((method == "float" ? Epochs.Float : Epochs.Qat) is { } totalEpochs)
+            {
+                options.Add($"totalEpochs={totalEpochs}");
+            }
+
+            if (method != "float")
+            {
+                options.AddRange(new[] { ("calibrationBatches", Start.Calibration), ("batchNormBatches", Start.BatchNorm) }
+                    .Where(o => o.Item2 is not null).Select(o => $"qatStart.{o.Item1}={o.Item2}"));
+            }
+
+            if (Quick)
+            {
+                options.Add("logConfig.interval=4");
+                if (method == "float")
+                {
+                    options.Add("lrConfig.warmupIters=8");
+                }
+            }
+
+            return options;
+        }
+
+        public TrainingOverrides Overrides(string workDir, string? loadFrom) => new()
+        {
+            WorkDir = workDir,
+            LoadFrom = loadFrom,
+            MaxTrainSamples = Quick ? 2000 : null,
+            MaxValSamples = Quick ? 1000 : null,
+        };
+    }
 }
