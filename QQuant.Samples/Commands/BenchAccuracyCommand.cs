@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using QQuant.Quantizers;
 using QQuant.Training;
 using QQuant.Vision;
 
@@ -195,17 +196,21 @@ internal static class BenchAccuracyCommand
         training.StartMetrics?.FirstOrDefault(m => m.Key == "accuracy_top-1").Value;
 
     /// <summary>
-    /// The start breakdown's rows: every QAT method at 8w8a (from its 4w4f config, with the main layers' bits set to 8),
-    /// then the main table's QAT runs at their own bits; the goal is the largest start drop the full run accepts.
+    /// The start breakdown's rows: every QAT method at 8w8a (from its 4w4f config, with the main layers' bits set to 8;
+    /// APoT at 7w6a, the widest its power-of-two levels go), then the main table's QAT runs at their own bits; the goal
+    /// is the largest start drop the full run accepts.
     /// </summary>
     internal static IReadOnlyList<StartCase> StartCases() =>
     [
-        .. Runs.Where(r => r is { Method: not "float", W: 4, A: 4 }).Select(r => new StartCase(r.Method, 8, 8, r.Config, EightBitStartGoal)),
+        .. Runs.Where(r => r is { Method: not "float", W: 4, A: 4 })
+            .Select(r => r.Method == "APoT"
+                ? new StartCase(r.Method, PowerOfTwoLevels.MaxBits + 1, PowerOfTwoLevels.MaxBits, r.Config, EightBitStartGoal)
+                : new StartCase(r.Method, 8, 8, r.Config, EightBitStartGoal)),
         .. Runs.Where(r => r.Method != "float")
             .Select(r => new StartCase(r.Method, r.W, r.A, r.Config, r is { W: 4, A: 4 } && FourBitStartGoalMethods.Contains(r.Method) ? FourBitStartGoal : null)),
     ];
 
-    /// <summary>Points below float every method may start at 8w8a (full run).</summary>
+    /// <summary>Points below float every method may start at 8w8a (APoT at 7w6a; full run).</summary>
     internal const double EightBitStartGoal = 0.5;
 
     /// <summary>Points below float <see cref="FourBitStartGoalMethods"/> may start at 4w4f (full run).</summary>
