@@ -4,6 +4,7 @@ using QQuant.Samples;
 using QQuant.Samples.Commands;
 using QQuant.Vision;
 using static QQuant.Samples.Commands.BenchAccuracyCommand;
+using static QQuant.Samples.Commands.BenchAccuracyStarts;
 
 namespace QQuant.Tests.Cli;
 
@@ -47,7 +48,7 @@ public class BenchAccuracyCommandTests
     [Fact]
     public void The_start_cases_are_every_method_at_8w8a_and_the_main_tables_QAT_runs_with_their_goals()
     {
-        IReadOnlyList<StartCase> cases = StartCases();
+        IReadOnlyList<StartCase> cases = Cases();
 
         string[] methods = ["LSQ", "LSQ+", "DSQ", "DoReFa", "PACT", "APoT", "uniform"];
         StartCase[] widest = [.. cases.Take(methods.Length)];
@@ -92,7 +93,7 @@ public class BenchAccuracyCommandTests
         using ServiceProvider services = CliServices.Create();
         var layers = services.GetRequiredService<QuantLayerRegistry>();
 
-        foreach (StartCase c in StartCases())
+        foreach (StartCase c in Cases())
         {
             string config = Path.Combine(AppContext.BaseDirectory, "configs", c.Config);
             foreach ((int w, int a) in new[] { (c.W, c.A), (c.W, 32), (32, c.A) })
@@ -113,7 +114,7 @@ public class BenchAccuracyCommandTests
             new(Dorefa4, Top1(60.12), Top1(88), Top1(70)),
         ];
 
-        string[] lines = StartTable(92, starts).Split(Environment.NewLine);
+        string[] lines = Table(92, starts).Split(Environment.NewLine);
 
         Assert.StartsWith("Start breakdown: ", lines[0]);
         Assert.Contains("float 92.00 %", lines[0]);
@@ -137,7 +138,7 @@ public class BenchAccuracyCommandTests
             new(Dorefa4 with { Method = "PACT", MaxStartDrop = FourBitStartGoal }, Top1(88.5), Top1(10), Top1(10)),
         ];
 
-        string[] failures = [.. StartGoals(92, starts)];
+        string[] failures = [.. Goals(92, starts)];
 
         Assert.Equal(["DSQ 8w8f started at 91.40 % top-1, 0.60 points below float, goal <= 0.5",
                       "PACT 4w4f started at 88.50 % top-1, 3.50 points below float, goal <= 3"], failures);
