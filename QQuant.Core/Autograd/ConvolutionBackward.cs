@@ -9,15 +9,22 @@ namespace QQuant;
 /// </summary>
 internal static class ConvolutionBackward
 {
-    // TorchScript's invoke takes scalars, not lists, so the script builds the lists. It returns only the gradients
-    // asked for: TorchSharp counts an undefined tensor as live even after it is disposed. The source is fixed (a
-    // compile error would end the process, and every test run compiles it); the parser wants a final newline.
+    // The integers and flags travel in one int64 tensor that the caller holds: TorchSharp 0.107's invoke wraps number
+    // and bool arguments in Scalars it does not keep alive, so a garbage collection during the call can free one
+    // before libtorch reads it (a training run aborted in PACT's epoch with "Scalar::toLong ... Expected false to be
+    // true"). It returns only the gradients asked for: TorchSharp counts an undefined tensor as live even after it is
+    // disposed. The source is fixed (a compile error would end the process, and every test run compiles it); the
+    // parser wants a final newline.
     private const string Script = """
-        def convolution_backward(grad: Tensor, input: Tensor, weight: Tensor, stride_h: int, stride_w: int, padding_h: int, padding_w: int, dilation_h: int, dilation_w: int, groups: int, input_grad: bool, weight_grad: bool, bias_grad: bool):
+        def convolution_backward(grad: Tensor, input: Tensor, weight: Tensor, settings: Tensor):
+            s: List[int] = settings.tolist()
+            input_grad = s[7] != 0
+            weight_grad = s[8] != 0
+            bias_grad = s[9] != 0
             bias_sizes: Optional[List[int]] = None
             if bias_grad:
                 bias_sizes = [weight.size(0)]
-            grads = torch.convolution_backward(grad, input, weight, bias_sizes, [stride_h, stride_w], [padding_h, padding_w], [dilation_h, dilation_w], False, [0, 0], groups, [input_grad, weight_grad, bias_grad])
+            grads = torch.convolution_backward(grad, input, weight, bias_sizes, [s[0], s[1]], [s[2], s[3]], [s[4], s[5]], False, [0, 0], s[6], [input_grad, weight_grad, bias_grad])
             defined: List[Tensor] = []
             if input_grad:
                 defined.append(grads[0])
@@ -38,11 +45,13 @@ internal static class ConvolutionBackward
     public static (Tensor? Input, Tensor? Weight, Tensor? Bias) Compute(
         Tensor gradient, Tensor input, Tensor weight, ConvolutionGeometry geometry, bool inputGradient, bool weightGradient, bool biasGradient)
     {
-        var defined = new Queue<Tensor>((Tensor[])Unit.Value.invoke(
-            "convolution_backward",
-            gradient, input, weight,
+        // Host metadata, read by the script on the host whatever the tensors' device.
+        using Tensor settings = tensor(new long[]
+        {
             geometry.Stride[0], geometry.Stride[1], geometry.Padding[0], geometry.Padding[1], geometry.Dilation[0], geometry.Dilation[1], geometry.Groups,
-            inputGradient, weightGradient, biasGradient));
+            inputGradient ? 1 : 0, weightGradient ? 1 : 0, biasGradient ? 1 : 0,
+        });
+        var defined = new Queue<Tensor>((Tensor[])Unit.Value.invoke("convolution_backward", gradient, input, weight, settings));
         return (inputGradient ? defined.Dequeue() : null, weightGradient ? defined.Dequeue() : null, biasGradient ? defined.Dequeue() : null);
     }
 }
