@@ -41,10 +41,9 @@ public abstract class QuantScheme<TSelf, TOptions> : QuantScheme, IQuantLayerTyp
     /// <inheritdoc />
     public sealed override IEnumerable<string> Validate(string layer, QuantLayerSettings settings)
     {
-        Type given = settings.Options.GetType();
-        if (given != typeof(QuantLayerOptions) && !typeof(TOptions).IsAssignableFrom(given))
+        if (OptionsTypeProblem(layer, settings) is { } wrongType)
         {
-            yield return $"{layer} takes {typeof(TOptions).Name}, not {given.Name}";
+            yield return wrongType;
             yield break;
         }
 
@@ -95,6 +94,15 @@ public abstract class QuantScheme<TSelf, TOptions> : QuantScheme, IQuantLayerTyp
     protected static string? SignedNeedsTwoBits(int bits, ActivationSign sign) =>
         bits < 2 && sign != ActivationSign.Unsigned ? "a signed grid needs 2 bits or more" : null;
 
+    // Options of the scheme's type (or a derived one) and plain QuantLayerOptions are accepted; another scheme's are not.
+    private static string? OptionsTypeProblem(string layer, QuantLayerSettings settings)
+    {
+        Type given = settings.Options.GetType();
+        return given == typeof(QuantLayerOptions) || typeof(TOptions).IsAssignableFrom(given)
+            ? null
+            : $"{layer} takes {typeof(TOptions).Name}, not {given.Name}";
+    }
+
     // Plain options keep what they set and take the scheme's defaults for the rest; options of another scheme are refused,
     // since their settings would be silently ignored.
     private TOptions OptionsOf(QuantLayerSettings settings)
@@ -104,10 +112,9 @@ public abstract class QuantScheme<TSelf, TOptions> : QuantScheme, IQuantLayerTyp
             return own;
         }
 
-        Type given = settings.Options.GetType();
-        if (given != typeof(QuantLayerOptions))
+        if (OptionsTypeProblem(Name, settings) is { } wrongType)
         {
-            throw new QuantPolicyException([$"{Name} takes {typeof(TOptions).Name}, not {given.Name}"]);
+            throw new QuantPolicyException([wrongType]);
         }
 
         var options = new TOptions();
