@@ -26,6 +26,7 @@ internal static class QQuantCli
                 BenchQatCommand.Create(output, error),
                 BenchExportCommand.Create(output, error),
                 BenchDistCommand.Create(output, error),
+                BenchFaultsCommand.Create(output, error),
             },
             PredictCommand.Create(output, error),
         };
