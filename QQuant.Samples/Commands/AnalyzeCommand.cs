@@ -59,7 +59,7 @@ internal static class AnalyzeCommand
                 Images = imagePath is null ? [] : [imagePath],
                 Data = dataConfig is null ? null : ConfigDocument.Load(dataConfig.FullName),
                 Samples = parsed.GetValue(samples),
-                Device = ParseDevice(parsed.GetValue(device) ?? parsed.GetValue(deviceArg) ?? "cpu"),
+                Device = Devices.Parse(parsed.GetValue(device) ?? parsed.GetValue(deviceArg) ?? "cpu", "--device"),
                 Sensitivity = !parsed.GetValue(noSensitivity),
             };
             string html = Path.GetFullPath(parsed.GetValue(savePath) ?? parsed.GetValue(savePathArg) ?? "model_analysis.html");
@@ -88,18 +88,6 @@ internal static class AnalyzeCommand
             string top1 = double.IsNaN(worst.OnlyThisQuantized.Top1) ? "" : string.Create(CultureInfo.InvariantCulture, $"top-1 {worst.OnlyThisQuantized.Top1:0.00} %, ");
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"most sensitive layer: {worst.Name} (quantized alone: {top1}output KL {worst.OnlyThisQuantized.KlBits:0.#####} bits)"));
-        }
-    }
-
-    private static Device ParseDevice(string name)
-    {
-        try
-        {
-            return new Device(name);
-        }
-        catch (ArgumentException e)
-        {
-            throw new QQuantException($"--device '{name}' is not a device; use cpu, cuda or cuda:N.", e);
         }
     }
 }

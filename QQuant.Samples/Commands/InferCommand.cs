@@ -28,7 +28,7 @@ internal static class InferCommand
         {
             using ServiceProvider services = CliServices.Create();
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
-            var inferenceOptions = new InferenceOptions { Device = new Device(parsed.GetValue(device)!) };
+            var inferenceOptions = new InferenceOptions { Device = Devices.Parse(parsed.GetValue(device)!, "--device") };
             using ClassifierInference inference = services.GetRequiredService<ClassifierFactory>()
                 .OpenForInference(document.ToConfiguration(), parsed.GetValue(checkpoint)!.FullName, inferenceOptions);
             foreach (Prediction p in inference.Predict([.. parsed.GetValue(images)!.Select(i => i.FullName)]))

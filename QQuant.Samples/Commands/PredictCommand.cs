@@ -66,7 +66,7 @@ internal static class PredictCommand
             throw new QQuantException("predict needs --config (with --checkpoint) or --onnx.");
         }
 
-        using ClassifierInference inference = factory.OpenForInference(config.FullName, checkpoint?.FullName, new InferenceOptions { Device = new Device(device) });
+        using ClassifierInference inference = factory.OpenForInference(config.FullName, checkpoint?.FullName, new InferenceOptions { Device = Devices.Parse(device, "--device") });
         return inference.Predict(images);
     }
 }

@@ -38,7 +38,7 @@ internal static class TestCommand
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
             FileInfo? target = parsed.GetValue(outFile);
             TestResult result = services.GetRequiredService<ClassifierTester>().Test(
-                document, parsed.GetValue(checkpoint)!.FullName, new Device(parsed.GetValue(device)!), keepPredictions: target is not null);
+                document, parsed.GetValue(checkpoint)!.FullName, Devices.Parse(parsed.GetValue(device)!, "--device"), keepPredictions: target is not null);
             foreach ((string key, double value) in result.Metrics)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\n{key} : {value:0.00}"));

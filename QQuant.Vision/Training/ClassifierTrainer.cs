@@ -45,14 +45,20 @@ public sealed class ClassifierTrainer
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(console);
         overrides ??= new TrainingOverrides();
+
+        // Everything the run needs is checked and built before the work dir or a log line appears: bad input fails
+        // with its error alone and leaves nothing behind.
         TrainingConfig settings = Bind(config);
         string workDir = Path.GetFullPath(overrides.WorkDir ?? settings.WorkDir
                                           ?? Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(config.Path)));
         long seed = overrides.Seed ?? settings.Seed ?? 0;
         bool deterministic = overrides.Deterministic ?? settings.Deterministic;
-        var device = new Device(overrides.Device ?? settings.Device);
+        Device device = Devices.Parse(overrides.Device ?? settings.Device, overrides.Device is null ? "device" : "--device");
         string? resumeFrom = overrides.ResumeFrom ?? settings.ResumeFrom;
         string? loadFrom = overrides.LoadFrom ?? settings.LoadFrom;
+        RequireFile(config, resumeFrom, "resumeFrom", fromOption: overrides.ResumeFrom is not null);
+        RequireFile(config, loadFrom, "loadFrom", fromOption: overrides.LoadFrom is not null);
+        ValidateQatStart(settings.QatStart);
         DataConfig data = BindData(config, settings);
         IProcessGroup group = overrides.ProcessGroup ?? SingleProcessGroup.Instance;
         if (group.Size > 1 && device.type == DeviceType.CUDA && device.index < 0)
@@ -61,22 +67,36 @@ public sealed class ClassifierTrainer
             device = new Device(DeviceType.CUDA, MpiProcessGroup.LocalRank % Math.Max(1, torch.cuda.device_count()));
         }
 
-        // Rank 0 writes the work directory and the log; the other processes train silently.
-        TrainingLog log;
-        if (group.Rank == 0)
-        {
-            Directory.CreateDirectory(workDir);
-            config.Save(Path.Combine(workDir, Path.GetFileName(config.Path)));
-            log = new TrainingLog(console, workDir, DateTimeOffset.Now) { Interactive = !Console.IsOutputRedirected && console == Console.Out };
-        }
-        else
-        {
-            log = new TrainingLog(TextWriter.Null, null, DateTimeOffset.Now);
-        }
-
-        var disposables = new List<IDisposable> { log };
+        var disposables = new List<IDisposable>();
+        bool madeWorkDir = false;
         try
         {
+            ImageDataset train = Limit(BuildDataset(config, data.Train, "data:train"), overrides.MaxTrainSamples);
+            ImageDataset? val = overrides.NoValidate || settings.Evaluation.Interval == 0
+                ? null
+                : Limit(BuildDataset(config, data.Val, "data:val"), overrides.MaxValSamples);
+            // As the reference's set_random_seed before build_classifier: the initial weights follow the seed too.
+            torch.manual_seed(seed);
+            (ImageClassifier model, QuantizationReport? report) = Build(config, overrides.Policy);
+            disposables.Add(model);
+            model.Classes = train.Classes;
+            model.to(device);
+
+            // Rank 0 writes the work directory and the log; the other processes train silently.
+            TrainingLog log;
+            if (group.Rank == 0)
+            {
+                madeWorkDir = !Directory.Exists(workDir);
+                Directory.CreateDirectory(workDir);
+                config.Save(Path.Combine(workDir, Path.GetFileName(config.Path)));
+                log = new TrainingLog(console, workDir, DateTimeOffset.Now) { Interactive = !Console.IsOutputRedirected && console == Console.Out };
+            }
+            else
+            {
+                log = new TrainingLog(TextWriter.Null, null, DateTimeOffset.Now);
+            }
+
+            disposables.Add(log);
             log.Info($"Start running, host: {Environment.UserName}@{Environment.MachineName}, work_dir: {workDir}");
             log.Info($"Environment info:\n{TorchEnvironment.Describe()}");
             string configText = config.ToJson();
@@ -90,22 +110,11 @@ public sealed class ClassifierTrainer
             }
 
             log.JsonLine(new JsonObject { ["qquant_version"] = Checkpoint.CurrentQQuantVersion, ["seed"] = seed, ["config"] = config.Path }.ToJsonString());
-
-            ImageDataset train = Limit(BuildDataset(config, data.Train, "data:train"), overrides.MaxTrainSamples);
-            ImageDataset? val = overrides.NoValidate || settings.Evaluation.Interval == 0
-                ? null
-                : Limit(BuildDataset(config, data.Val, "data:val"), overrides.MaxValSamples);
-            // As the reference's set_random_seed before build_classifier: the initial weights follow the seed too.
-            torch.manual_seed(seed);
-            (ImageClassifier model, QuantizationReport? report) = Build(config, overrides.Policy);
-            disposables.Add(model);
-            model.Classes = train.Classes;
             if (report is not null)
             {
                 log.Info($"Quantized the model:\n{report}");
             }
 
-            model.to(device);
             if (resumeFrom is null && loadFrom is not null)
             {
                 LoadWeights(model, loadFrom, log);
@@ -161,6 +170,12 @@ public sealed class ClassifierTrainer
             for (int i = disposables.Count - 1; i >= 0; i--)
             {
                 disposables[i].Dispose();
+            }
+
+            if (madeWorkDir)
+            {
+                // A run that failed before its first step leaves no work dir behind (the log said why on the console).
+                TryDeleteFolder(workDir);
             }
 
             throw;
@@ -238,13 +253,7 @@ public sealed class ClassifierTrainer
     }
 
 
-    private static ImageDataset Limit(ImageDataset dataset, int? count) => count is { } n ? new DatasetSlice(dataset, n) : dataset;
-
-    // Calibration, BatchNorm re-estimation and the start's evaluation (qatStart), on batches of a loader of their own
-    // so the training loader's order is what it would be without them.
-    private static IReadOnlyList<KeyValuePair<string, double>>? StartQat(
-        ImageClassifier model, ImageDataset train, DataConfig data, QatStartConfig start, IEvaluator? evaluator,
-        IProcessGroup group, long seed, Device device, TrainingLog log)
+    private static void ValidateQatStart(QatStartConfig start)
     {
         if (start.CalibrationBatches < 0 || start.BatchNormBatches < 0)
         {
@@ -257,7 +266,43 @@ public sealed class ClassifierTrainer
             throw new QQuantException(
                 "qatStart:batchNormBatches needs qatStart:calibrationBatches: the quantized model can only run once its quantizers are calibrated.");
         }
+    }
 
+    private static void RequireFile(ConfigDocument config, string? path, string key, bool fromOption)
+    {
+        if (path is null || File.Exists(path))
+        {
+            return;
+        }
+
+        string problem = $"'{Path.GetFullPath(path)}' does not exist";
+        throw fromOption
+            ? new QQuantException($"--{KebabCase(key)}: {problem}.")
+            : new ConfigFileException(config.Path, key, problem);
+    }
+
+    private static string KebabCase(string key) => string.Concat(key.Select(c => char.IsUpper(c) ? $"-{char.ToLowerInvariant(c)}" : $"{c}"));
+
+    private static void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The run's own error matters more than a folder that could not be removed.
+        }
+    }
+
+    private static ImageDataset Limit(ImageDataset dataset, int? count) => count is { } n ? new DatasetSlice(dataset, n) : dataset;
+
+    // Calibration, BatchNorm re-estimation and the start's evaluation (qatStart), on batches of a loader of their own
+    // so the training loader's order is what it would be without them.
+    private static IReadOnlyList<KeyValuePair<string, double>>? StartQat(
+        ImageClassifier model, ImageDataset train, DataConfig data, QatStartConfig start, IEvaluator? evaluator,
+        IProcessGroup group, long seed, Device device, TrainingLog log)
+    {
         if (start.CalibrationBatches == 0)
         {
             return null;
