@@ -7,5 +7,6 @@ internal static class FaultClasses
     [
         new CheckpointFlipFault(),
         new CheckpointTruncateFault(),
+        new FullDiskFault(),
     ];
 }
