@@ -7,7 +7,7 @@ namespace QQuant;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, which receives the temporary file's stream.</summary>
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, which receives the temporary file's stream (readable and seekable too).</summary>
     /// <remarks>The folder is created if needed. If <paramref name="write"/> throws, the temporary file is deleted and the error propagates.</remarks>
     public static void Write(string path, Action<Stream> write)
     {
@@ -19,7 +19,7 @@ public static class AtomicFile
         string temporary = Path.Combine(folder, $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);

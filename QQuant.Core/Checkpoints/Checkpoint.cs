@@ -20,6 +20,8 @@ namespace QQuant;
 /// when an optimizer was given, <c>optimizer.bin</c> (TorchSharp's <c>save_state_dict</c> stream: the optimizer's
 /// type name, its parameter groups' hyperparameters and per-parameter state, in parameter order). A zip keeps the
 /// parts separately readable and lets a later version add entries; storing without compression keeps saving fast.
+/// The zip comment holds the CRC-32 of the whole file (<c>meta.json</c> says so in <c>file_checksum</c>), so a damaged
+/// byte anywhere, zip headers included, is reported before anything is read.
 /// </remarks>
 public sealed class Checkpoint : IDisposable
 {
@@ -31,6 +33,7 @@ public sealed class Checkpoint : IDisposable
     private const string ModelEntry = "model.safetensors";
     private const string OptimizerEntry = "optimizer.bin";
     private const string FormatName = "qquant.checkpoint";
+    private const string FileChecksumKey = "file_checksum";
 
     private Dictionary<string, Tensor> _modelState;
     private readonly byte[]? _optimizerState;
@@ -72,6 +75,7 @@ public sealed class Checkpoint : IDisposable
     /// <param name="optimizer">The optimizer, or null to save no optimizer state. Must be one of TorchSharp's (an <c>OptimizerHelper</c>).</param>
     /// <param name="meta">What to record; <see cref="CheckpointMeta.Time"/> defaults to now and the version is stamped.</param>
     /// <returns>The meta as written.</returns>
+    /// <exception cref="CheckpointFileException">The file cannot be written (the disk is full, the folder is not writable, ...); a previous file under that name is left as it was.</exception>
     public static CheckpointMeta Save(string path, nn.Module model, optim.Optimizer? optimizer, CheckpointMeta meta)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -91,21 +95,35 @@ public sealed class Checkpoint : IDisposable
             QQuantVersion = CurrentQQuantVersion,
             TorchSharpVersion = CurrentTorchSharpVersion,
         };
-        AtomicFile.Write(path, stream =>
+        try
         {
-            using var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            WriteEntry(archive, FormatEntry, s => s.Write(Encoding.UTF8.GetBytes($"{FormatName}/{FormatVersion}\n")));
-            WriteEntry(archive, MetaEntry, s => s.Write(Encoding.UTF8.GetBytes(MetaToJson(written, helper))));
-            WriteEntry(archive, ModelEntry, s => SafeTensorsFormat.Write(s, model.state_dict()));
-            if (helper is not null)
+            AtomicFile.Write(path, stream =>
             {
-                WriteEntry(archive, OptimizerEntry, s =>
+                using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
                 {
-                    using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
-                    helper.save_state_dict(writer);
-                });
-            }
-        });
+                    WriteEntry(archive, FormatEntry, s => s.Write(Encoding.UTF8.GetBytes($"{FormatName}/{FormatVersion}\n")));
+                    WriteEntry(archive, MetaEntry, s => s.Write(Encoding.UTF8.GetBytes(MetaToJson(written, helper))));
+                    WriteEntry(archive, ModelEntry, s => SafeTensorsFormat.Write(s, model.state_dict()));
+                    if (helper is not null)
+                    {
+                        WriteEntry(archive, OptimizerEntry, s =>
+                        {
+                            using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+                            helper.save_state_dict(writer);
+                        });
+                    }
+                }
+
+                FileChecksum.Append(stream);
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string cause = IsDiskFull(e) ? "the disk is full" : "the file system refused it";
+            throw new CheckpointFileException(path, $"Cannot write the checkpoint '{path}': {cause} ({e.Message}). "
+                + "A previous checkpoint under that name is unchanged and no partial file is left.", e);
+        }
+
         return written;
     }
 
@@ -120,12 +138,23 @@ public sealed class Checkpoint : IDisposable
         }
 
         Dictionary<string, Tensor>? model = null;
+        string part = "zip directory or headers";
         try
         {
             using FileStream stream = File.OpenRead(path);
+            bool checksummed = CheckFileChecksum(stream, path);
             using var archive = new ZipArchive(stream, ZipArchiveMode.Read);
+            part = $"'{FormatEntry}' entry";
             CheckFormat(archive, path);
-            CheckpointMeta meta = MetaFromJson(ReadText(archive, MetaEntry, path), path);
+            part = $"'{MetaEntry}' entry";
+            (CheckpointMeta meta, bool expectsChecksum, bool expectsOptimizer) = MetaFromJson(ReadText(archive, MetaEntry, path), path);
+            if (expectsChecksum && !checksummed)
+            {
+                throw new CheckpointFileException(path, $"The checkpoint '{path}' is damaged: its meta.json says the file ends in "
+                    + "its CRC-32 checksum (the zip comment), but its end holds none; the file was cut short or its last bytes changed.");
+            }
+
+            part = $"'{ModelEntry}' entry";
             ZipArchiveEntry modelEntry = Entry(archive, ModelEntry, path);
             using (var modelStream = new Crc32ReadStream(modelEntry.Open()))
             {
@@ -139,7 +168,14 @@ public sealed class Checkpoint : IDisposable
                 t.DetachFromDisposeScope();
             }
 
+            part = $"'{OptimizerEntry}' entry";
             byte[]? optimizerState = null;
+            if (expectsOptimizer && archive.GetEntry(OptimizerEntry) is null)
+            {
+                throw new CheckpointFileException(path, $"The checkpoint '{path}' lacks its '{OptimizerEntry}' entry, which its "
+                    + "meta.json says was saved with it (the file is damaged).");
+            }
+
             if (archive.GetEntry(OptimizerEntry) is { } entry)
             {
                 using var optimizerStream = new Crc32ReadStream(entry.Open());
@@ -154,12 +190,12 @@ public sealed class Checkpoint : IDisposable
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException and not FileNotFoundException)
         {
             DisposeAll(model);
-            throw new CheckpointFileException(path, $"Cannot read the checkpoint '{path}': it is truncated or corrupt ({e.Message}).", e);
+            throw new CheckpointFileException(path, $"Cannot read the checkpoint '{path}': it is truncated or corrupt in its {part} ({e.Message}).", e);
         }
         catch (CheckpointFileException e) when (e.FilePath != path)
         {
             DisposeAll(model);
-            throw new CheckpointFileException(path, $"Cannot read the checkpoint '{path}': {e.Message}", e);
+            throw new CheckpointFileException(path, $"Cannot read the checkpoint '{path}': its {part} is damaged: {e.Message}", e);
         }
         catch
         {
@@ -266,9 +302,30 @@ public sealed class Checkpoint : IDisposable
         write(stream);
     }
 
+    /// <summary>Checks the whole file against the CRC-32 in its zip comment; false when it has none (written before it had one).</summary>
+    private static bool CheckFileChecksum(FileStream stream, string path)
+    {
+        if (FileChecksum.Check(stream) is not { } check)
+        {
+            return false;
+        }
+
+        if (!check.Matches)
+        {
+            throw new CheckpointFileException(path, $"The checkpoint '{path}' is corrupt: its bytes do not match the CRC-32 checksum "
+                + $"recorded at its end when it was written (CRC-32 {check.Actual}, expected {check.Recorded}).");
+        }
+
+        return true;
+    }
+
+    private static bool IsDiskFull(Exception e) =>
+        // ENOSPC on Linux and macOS; ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
+        e.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027);
+
     private static void CheckFormat(ZipArchive archive, string path)
     {
-        string format = archive.GetEntry(FormatEntry) is { } entry ? ReadAll(entry).Trim() : "";
+        string format = archive.GetEntry(FormatEntry) is not null ? ReadText(archive, FormatEntry, path).Trim() : "";
         string prefix = FormatName + "/";
         if (!format.StartsWith(prefix, StringComparison.Ordinal))
         {
@@ -326,17 +383,19 @@ public sealed class Checkpoint : IDisposable
             ["policy"] = meta.Policy,
             ["seed"] = meta.Seed,
             ["optimizer"] = optimizer?.GetType().Name,
+            [FileChecksumKey] = "crc32 in the zip comment",
             ["entries"] = new JsonObject(meta.Entries.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
         };
         return json.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static CheckpointMeta MetaFromJson(string text, string path)
+    /// <summary>The meta, and whether the writer said the file ends in a checksum and holds optimizer state.</summary>
+    private static (CheckpointMeta Meta, bool ExpectsChecksum, bool ExpectsOptimizer) MetaFromJson(string text, string path)
     {
         try
         {
             JsonObject json = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("meta.json is null");
-            return new CheckpointMeta
+            var meta = new CheckpointMeta
             {
                 Epoch = json["epoch"]?.GetValue<int>() ?? 0,
                 Iteration = json["iter"]?.GetValue<long>() ?? 0,
@@ -350,6 +409,7 @@ public sealed class Checkpoint : IDisposable
                 Entries = json["entries"]?.AsObject().ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "")
                           ?? new Dictionary<string, string>(),
             };
+            return (meta, json[FileChecksumKey] is not null, json["optimizer"]?.GetValue<string>() is not null);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

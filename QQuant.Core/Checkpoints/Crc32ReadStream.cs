@@ -44,14 +44,39 @@ internal sealed class Crc32ReadStream : Stream
     public override int Read(Span<byte> buffer)
     {
         int read = _inner.Read(buffer);
-        uint crc = _crc;
-        foreach (byte b in buffer[..read])
+        _crc = Update(_crc, buffer[..read]);
+        return read;
+    }
+
+    /// <summary>The CRC-32 of the next <paramref name="count"/> bytes of <paramref name="stream"/>, which it reads.</summary>
+    /// <exception cref="EndOfStreamException">The stream ends sooner.</exception>
+    public static uint Compute(Stream stream, long count)
+    {
+        var buffer = new byte[1 << 16];
+        uint crc = 0xFFFFFFFFu;
+        while (count > 0)
+        {
+            int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
+            if (read == 0)
+            {
+                throw new EndOfStreamException();
+            }
+
+            crc = Update(crc, buffer.AsSpan(0, read));
+            count -= read;
+        }
+
+        return ~crc;
+    }
+
+    private static uint Update(uint crc, ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes)
         {
             crc = Table[(crc ^ b) & 0xFF] ^ (crc >> 8);
         }
 
-        _crc = crc;
-        return read;
+        return crc;
     }
 
     public override void Flush()

@@ -5,5 +5,8 @@ internal static class FaultClasses
 {
     public static IReadOnlyList<IFaultClass> All { get; } =
     [
+        new CheckpointFlipFault(),
+        new CheckpointTruncateFault(),
+        new FullDiskFault(),
     ];
 }

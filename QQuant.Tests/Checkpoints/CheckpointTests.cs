@@ -175,7 +175,83 @@ public sealed class CheckpointTests
         var e = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(path));
 
         Assert.Contains(path, e.Message);
+        Assert.Contains("its bytes do not match the CRC-32 checksum recorded at its end", e.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_written_before_the_file_checksum_loads_and_its_entry_checksums_still_guard_it()
+    {
+        using var scope = NewDisposeScope();
+        using var folder = new TemporaryFolder("qquant-ckpt");
+        string current = Path.Combine(folder.Path, "current.ckpt");
+        string path = Path.Combine(folder.Path, "older.ckpt");
+        Sequential model = SmallNet(33);
+        Checkpoint.Save(current, model, null, new CheckpointMeta { Epoch = 4 });
+        WithoutFileChecksum(current, path);
+
+        using (Checkpoint older = Checkpoint.Load(path))
+        {
+            Assert.Equal(4, older.Meta.Epoch);
+            SameState(model.state_dict(), older.ModelState);
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bias = model.state_dict()["2.bias"].data<float>().ToArray().SelectMany(BitConverter.GetBytes).ToArray();
+        bytes[IndexOf(bytes, bias) + 5] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(path));
+
+        Assert.Contains(path, e.Message);
         Assert.Contains("'model.safetensors' entry does not match the checksum", e.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_whose_file_checksum_was_cut_off_is_refused()
+    {
+        using var folder = new TemporaryFolder("qquant-ckpt");
+        string path = Path.Combine(folder.Path, "cut.ckpt");
+        Checkpoint.Save(path, SmallNet(34), null, new CheckpointMeta());
+        byte[] bytes = File.ReadAllBytes(path);
+        // The zip comment's length field says 0 and the comment is gone: a valid zip, but not as it was written.
+        bytes[^23] = 0;
+        File.WriteAllBytes(path, bytes[..^21]);
+
+        var e = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(path));
+
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains("its meta.json says the file ends in its CRC-32 checksum", e.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_that_lost_its_optimizer_entry_is_refused_instead_of_loading_without_optimizer_state()
+    {
+        using var scope = NewDisposeScope();
+        using var folder = new TemporaryFolder("qquant-ckpt");
+        string current = Path.Combine(folder.Path, "current.ckpt");
+        string path = Path.Combine(folder.Path, "renamed.ckpt");
+        Sequential model = SmallNet(35);
+        using var sgd = optim.SGD(model.parameters(), 0.1, momentum: 0.9);
+        TrainStep(model, sgd, 36);
+        Checkpoint.Save(current, model, sgd, new CheckpointMeta());
+        WithoutFileChecksum(current, path, rename: ("optimizer.bin", "optimizer.bim"));
+
+        var e = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(path));
+
+        Assert.Contains(path, e.Message);
+        Assert.Contains("lacks its 'optimizer.bin' entry, which its meta.json says was saved", e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_checkpoint_names_the_part_that_failed()
+    {
+        using var folder = new TemporaryFolder("qquant-ckpt");
+        string whole = Path.Combine(folder.Path, "whole.ckpt");
+        Checkpoint.Save(whole, SmallNet(38), null, new CheckpointMeta());
+        string path = folder.Write("cut.ckpt", File.ReadAllBytes(whole)[..100]);
+
+        var e = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(path));
+
+        Assert.Contains($"'{path}': it is truncated or corrupt in its zip directory or headers", e.Message);
     }
 
     [Fact]
@@ -260,6 +336,36 @@ public sealed class CheckpointTests
         {
             using var writer = new StreamWriter(zip.CreateEntry(name).Open());
             writer.Write(text);
+        }
+    }
+
+    /// <summary>
+    /// Copies a checkpoint as QQuant wrote it before checkpoints ended in a file checksum: the same entries, meta.json
+    /// without its file_checksum key, no zip comment; <paramref name="rename"/> optionally renames one entry.
+    /// </summary>
+    private static void WithoutFileChecksum(string source, string target, (string From, string To)? rename = null)
+    {
+        using ZipArchive from = ZipFile.OpenRead(source);
+        using ZipArchive to = ZipFile.Open(target, ZipArchiveMode.Create);
+        foreach (ZipArchiveEntry entry in from.Entries)
+        {
+            using var content = new MemoryStream();
+            using (Stream stream = entry.Open())
+            {
+                stream.CopyTo(content);
+            }
+
+            byte[] bytes = content.ToArray();
+            if (entry.FullName == "meta.json")
+            {
+                var meta = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
+                Assert.True(meta.Remove("file_checksum"), "meta.json records the file checksum");
+                bytes = Encoding.UTF8.GetBytes(meta.ToJsonString());
+            }
+
+            string name = rename is { } r && r.From == entry.FullName ? r.To : entry.FullName;
+            using Stream written = to.CreateEntry(name, CompressionLevel.NoCompression).Open();
+            written.Write(bytes);
         }
     }
 
