@@ -50,7 +50,7 @@ public sealed class ClassifierTrainer
                                           ?? Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(config.Path)));
         long seed = overrides.Seed ?? settings.Seed ?? 0;
         bool deterministic = overrides.Deterministic ?? settings.Deterministic;
-        var device = new Device(overrides.Device ?? settings.Device);
+        Device device = ParseDevice(overrides.Device ?? settings.Device);
         string? resumeFrom = overrides.ResumeFrom ?? settings.ResumeFrom;
         string? loadFrom = overrides.LoadFrom ?? settings.LoadFrom;
         DataConfig data = BindData(config, settings);
@@ -237,6 +237,23 @@ public sealed class ClassifierTrainer
         }
     }
 
+
+    // TorchSharp reads "2147483647" as a device of an unknown type that fails only when the model is moved to it.
+    private static Device ParseDevice(string text)
+    {
+        string problem = $"device: '{text}' is not a device; use cpu, cuda or cuda:N.";
+        Device device;
+        try
+        {
+            device = new Device(text);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            throw new QQuantException(problem, e);
+        }
+
+        return Enum.IsDefined(device.type) && device.index >= -1 ? device : throw new QQuantException(problem);
+    }
 
     private static ImageDataset Limit(ImageDataset dataset, int? count) => count is { } n ? new DatasetSlice(dataset, n) : dataset;
 
