@@ -32,6 +32,9 @@ public sealed class ConfigDocument
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>The most items a list in a config may hold (a class-name list of ImageNet-21k's 21 841 fits).</summary>
+    public const int MaxListLength = 25_000;
+
     private readonly JsonObject _root;
 
     private ConfigDocument(string path, IReadOnlyList<string> sources, IReadOnlyList<string> overrides, JsonObject root)
@@ -71,7 +74,8 @@ public sealed class ConfigDocument
     /// </param>
     /// <exception cref="ConfigFileException">
     /// A file is missing or not valid JSON, its top level is not an object, <c>_base_</c> is malformed or the bases form
-    /// a cycle, or an override is malformed or its path goes through a scalar or past the end of a list.
+    /// a cycle, an override is malformed or its path goes through a scalar or past the end of a list, or a list holds
+    /// more than <see cref="MaxListLength"/> items.
     /// </exception>
     public static ConfigDocument Load(string path, IEnumerable<string>? overrides = null)
     {
@@ -137,6 +141,35 @@ public sealed class ConfigDocument
             ConfigOverrides.Apply(root, text, file);
         }
 
+        CheckListLengths(root, "", file);
         return new ConfigDocument(path, loader.Sources.ToList(), applied, root);
+    }
+
+    // Microsoft.Extensions.Configuration lists children by scanning every key, so binding a list of n items costs
+    // n times the config's size: a list of 100 000 took minutes. No setting needs more items than this.
+    private static void CheckListLengths(JsonNode? node, string keyPath, string? file)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach ((string key, JsonNode? child) in obj)
+                {
+                    CheckListLengths(child, keyPath.Length == 0 ? key : $"{keyPath}.{key}", file);
+                }
+
+                break;
+            case JsonArray array:
+                if (array.Count > MaxListLength)
+                {
+                    throw new ConfigFileException(file, keyPath, $"the list has {array.Count} items; a config list holds at most {MaxListLength}.");
+                }
+
+                for (int i = 0; i < array.Count; i++)
+                {
+                    CheckListLengths(array[i], $"{keyPath}.{i}", file);
+                }
+
+                break;
+        }
     }
 }

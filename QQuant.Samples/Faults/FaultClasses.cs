@@ -8,5 +8,7 @@ internal static class FaultClasses
         new CheckpointFlipFault(),
         new CheckpointTruncateFault(),
         new FullDiskFault(),
+        new ConfigFuzz(),
+        new ImageFaults(),
     ];
 }

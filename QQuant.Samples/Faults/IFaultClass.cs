@@ -20,8 +20,12 @@ internal interface IFaultClass
     FaultOutcome Run(FaultRun run);
 }
 
-/// <summary>What a fault class is asked to do: how many cases, where to write, the seed its random choices follow.</summary>
-internal sealed record FaultRun(int Cases, string Folder, int Seed, TextWriter Progress);
+/// <summary>
+/// What a fault class is asked to do: how many cases, where to write, the seed its random choices follow, and whether
+/// a case over its time limit counts as not survived (<c>bench faults</c> does; the unit tests, run beside other
+/// test classes, leave timing to it).
+/// </summary>
+internal sealed record FaultRun(int Cases, string Folder, int Seed, TextWriter Progress, bool Timed = true);
 
 /// <summary>
 /// What a fault class measured. <paramref name="LostData"/> counts cases after which work saved before the fault

@@ -252,7 +252,6 @@ public sealed class ClassifierTrainer
         }
     }
 
-
     private static void ValidateQatStart(QatStartConfig start)
     {
         if (start.CalibrationBatches < 0 || start.BatchNormBatches < 0)

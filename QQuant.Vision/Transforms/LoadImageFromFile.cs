@@ -25,6 +25,11 @@ public sealed class LoadImageFromFile : ITransform
             throw new ArgumentException($"colorType must be color, grayscale or unchanged, got {options.ColorType}.");
         }
 
+        if (options.MaxPixels <= 0)
+        {
+            throw new ArgumentException($"maxPixels must be positive, got {options.MaxPixels}.");
+        }
+
         if (options.FileClientArgs is { } args)
         {
             foreach (IConfigurationSection entry in args.GetChildren())
@@ -47,7 +52,7 @@ public sealed class LoadImageFromFile : ITransform
     {
         string path = sample.FilePath
                       ?? throw new TransformException("LoadImageFromFile needs a sample with a FileName, got none.");
-        Image image = Decode(path, _options.ColorType);
+        Image image = Decode(path, _options.ColorType, _options.MaxPixels);
         sample.ReplaceImage(image);
         sample.Pixels = null;
         int channels = SampleImages.Channels(image);
@@ -64,18 +69,31 @@ public sealed class LoadImageFromFile : ITransform
         return sample;
     }
 
-    private static Image Decode(string path, ColorType colorType)
+    private static Image Decode(string path, ColorType colorType, long maxPixels)
     {
         try
         {
-            IImageInfo? info = Image.Identify(path, out IImageFormat? format);
+            byte[] bytes = File.ReadAllBytes(path);
+            IImageInfo? info = Image.Identify(bytes, out IImageFormat? format);
             if (info is null || format is null)
             {
                 throw new ImageLoadException(path, "it is not an image in a format ImageSharp reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP, PBM).");
             }
 
+            // The header is checked before decoding: a few hundred bytes can claim gigabytes of pixels.
+            if ((long)info.Width * info.Height > maxPixels)
+            {
+                throw new ImageLoadException(path,
+                    $"its header claims {info.Width}x{info.Height} pixels, more than maxPixels ({maxPixels}); raise maxPixels if the image is genuine.");
+            }
+
+            if (format is JpegFormat && !JpegEnds(bytes))
+            {
+                throw new ImageLoadException(path, "the JPEG is truncated: its last scan has no end-of-image marker.");
+            }
+
             bool grey = colorType == ColorType.Grayscale || (colorType == ColorType.Unchanged && IsStoredGrey(info, format));
-            Image<Rgb24> rgb = Image.Load<Rgb24>(path);
+            Image<Rgb24> rgb = Image.Load<Rgb24>(bytes);
             if (!grey)
             {
                 return rgb;
@@ -103,6 +121,30 @@ public sealed class LoadImageFromFile : ITransform
             // ImageSharp 2.1 throws these on some damaged files (a truncated PNG chunk, for one).
             throw new ImageLoadException(path, $"the file is damaged ({e.GetType().Name}: {e.Message})", e);
         }
+    }
+
+    // ImageSharp fills the missing rows of a truncated JPEG with grey and reports nothing. Entropy-coded data cannot
+    // hold the bytes FF DA or FF D9 (a data FF is followed by 00), so a complete file has FF D9 after its last FF DA.
+    private static bool JpegEnds(byte[] bytes)
+    {
+        int lastScan = -1;
+        for (int i = bytes.Length - 2; i >= 0 && lastScan < 0; i--)
+        {
+            if (bytes[i] == 0xFF && bytes[i + 1] == 0xDA)
+            {
+                lastScan = i;
+            }
+        }
+
+        for (int i = Math.Max(lastScan, 0); i < bytes.Length - 1; i++)
+        {
+            if (bytes[i] == 0xFF && bytes[i + 1] == 0xD9)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsStoredGrey(IImageInfo info, IImageFormat format) => format switch
