@@ -5,6 +5,7 @@ internal static class FaultClasses
 {
     public static IReadOnlyList<IFaultClass> All { get; } =
     [
+        new ConcurrencyFaults(),
         new NanFaults(),
     ];
 }

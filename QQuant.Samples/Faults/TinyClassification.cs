@@ -112,6 +112,19 @@ internal sealed class TinyClassification : ITrainingTask<TinyBatch>, IDisposable
         return (new Trainer<TinyBatch>(this, optimizer, schedule, options, log), optimizer, log);
     }
 
+    /// <summary>True when the tensors have the same type, shape and bytes (NaN payloads included).</summary>
+    public static bool SameBits(Tensor a, Tensor b)
+    {
+        if (a.dtype != b.dtype || !a.shape.SequenceEqual(b.shape))
+        {
+            return false;
+        }
+
+        using Tensor x = a.cpu().contiguous();
+        using Tensor y = b.cpu().contiguous();
+        return x.bytes.SequenceEqual(y.bytes);
+    }
+
     public void Dispose()
     {
         Classifier.Dispose();
