@@ -7,9 +7,9 @@ namespace QQuant.Training;
 
 /// <summary>
 /// The epoch loop of the reference's runner: for each epoch, train mode, then per batch the scheduled learning rate,
-/// forward, a finiteness check of the loss, backward, optional gradient clipping and an optimizer step, with a log line
-/// every <see cref="TrainerOptions.LogInterval"/> iterations; after the epoch, evaluation and a checkpoint at their
-/// intervals. Everything random in an epoch is seeded from (seed, epoch), so a run resumed from a checkpoint continues
+/// forward, a finiteness check of the loss, backward, optional gradient clipping, an optimizer step and a finiteness check
+/// of the quantizer parameters, with a log line every <see cref="TrainerOptions.LogInterval"/> iterations; after the
+/// epoch, a finiteness check of every parameter, then evaluation and a checkpoint at their intervals. Everything random in an epoch is seeded from (seed, epoch), so a run resumed from a checkpoint continues
 /// exactly as an uninterrupted one (given deterministic kernels).
 /// </summary>
 /// <typeparam name="TBatch">The task's batch type.</typeparam>
@@ -22,6 +22,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
     private readonly TrainingLog _log;
     private readonly IEvaluator? _evaluator;
     private readonly HashSet<string> _quantizerParameters;
+    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _quantizerTensors;
     private readonly IProcessGroup _group;
     private GradientBuckets? _buckets;
     private bool _stateShared;
@@ -46,6 +47,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         Check(task.IterationsPerEpoch >= 1, "data", "the training data gives no batch per epoch.");
         _quantizerParameters = optimizer.Groups.Where(g => g.Kind == ParameterGroup.Quantizer)
             .SelectMany(g => g.Names).ToHashSet(StringComparer.Ordinal);
+        _quantizerTensors = [.. optimizer.Groups.Where(g => g.Kind == ParameterGroup.Quantizer).SelectMany(g => g.Parameters)];
         _group = options.ProcessGroup ?? SingleProcessGroup.Instance;
     }
 
@@ -76,7 +78,10 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
     /// Trains from the current epoch to <see cref="TrainerOptions.TotalEpochs"/>, or only up to epoch
     /// <paramref name="untilEpoch"/> (to train in parts: the schedule still spans all epochs).
     /// </summary>
-    /// <exception cref="TrainingDivergedException">The loss became non-finite; the last checkpoint is left as it was.</exception>
+    /// <exception cref="TrainingDivergedException">
+    /// The loss became non-finite, a step made a quantizer parameter non-finite, or a parameter is non-finite at the end
+    /// of an epoch; no checkpoint is written from that state and the last one is left as it was.
+    /// </exception>
     public TrainingResult Run(int? untilEpoch = null)
     {
         int stop = Math.Min(untilEpoch ?? _options.TotalEpochs, _options.TotalEpochs);
@@ -99,6 +104,12 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         {
             RunEpoch(Epoch, perEpoch, eta);
             Epoch++;
+            if (!AllFinite(_task.Model.parameters()))
+            {
+                // A step can poison a weight while the loss stays finite: nothing is evaluated or saved from that state.
+                throw Diverged(Epoch, perEpoch, Iteration, "the parameters are not all finite at the end of the epoch");
+            }
+
             if (_group.Size > 1)
             {
                 // The last forward updated each process's buffers from its own batch: evaluate and save rank 0's.
@@ -163,7 +174,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
                 }
                 else if (!double.IsFinite(loss))
                 {
-                    throw Diverged(epoch + 1, inner + 1, loss);
+                    throw Diverged(epoch + 1, inner + 1, Iteration + 1, LossText(loss));
                 }
 
                 output.Loss.backward();
@@ -180,6 +191,12 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
                     // Quantizers initialised from each process's own first batch: every process takes rank 0's.
                     _group.BroadcastState(_task.Model);
                     _stateShared = true;
+                }
+
+                if (!AllFinite(_quantizerTensors))
+                {
+                    // A NaN gradient leaves this loss finite but the next forward meaningless (or, at an epoch's end, saved).
+                    throw Diverged(epoch + 1, inner + 1, Iteration + 1, "the loss is finite but the optimizer step made quantizer parameters non-finite");
                 }
 
                 meter.Add("loss", loss, output.BatchSize);
@@ -231,7 +248,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         _group.AllReduceSum(sums);
         if (sums[1] > 0)
         {
-            throw Diverged(epoch, inner, finite ? double.NaN : loss, processes: (int)sums[1]);
+            throw Diverged(epoch, inner, Iteration + 1, LossText(finite ? double.NaN : loss, processes: (int)sums[1]));
         }
 
         return (sums[0] / _group.Size, [.. values.Select((v, i) => KeyValuePair.Create(v.Key, sums[i + 2] / _group.Size))]);
@@ -271,7 +288,20 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
         }
     }
 
-    private TrainingDivergedException Diverged(int epoch, int inner, double loss, int processes = 1)
+    // One device read for all tensors: false when any holds NaN or an infinity.
+    private static bool AllFinite(IEnumerable<Tensor> tensors)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Tensor[] flags = [.. tensors.Select(t => t.isfinite().all())];
+        return flags.Length == 0 || stack(flags).all().item<bool>();
+    }
+
+    private string LossText(double loss, int processes = 1) =>
+        "the loss is " + (double.IsNaN(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf")
+        + (_group.Size > 1 ? $" on {processes} of {_group.Size} processes" : "");
+
+    private TrainingDivergedException Diverged(int epoch, int inner, long overall, string what)
     {
         List<string> quantizers = [];
         int others = 0;
@@ -295,9 +325,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             }
         }
 
-        string lossText = (double.IsNaN(loss) ? "NaN" : loss > 0 ? "+inf" : "-inf")
-                          + (_group.Size > 1 ? $" on {processes} of {_group.Size} processes" : "");
-        string where = $"epoch {epoch}, iteration {inner}/{_task.IterationsPerEpoch} (iteration {Iteration + 1} overall)";
+        string where = $"epoch {epoch}, iteration {inner}/{_task.IterationsPerEpoch} (iteration {overall} overall)";
         string parameters = quantizers.Count > 0
             ? $"Non-finite quantizer parameters: {string.Join(", ", quantizers)}."
             : "No quantizer parameter is non-finite.";
@@ -306,7 +334,7 @@ public sealed class Trainer<TBatch> where TBatch : IDisposable
             ? "No checkpoint had been written in this run."
             : $"The last good checkpoint, {_lastCheckpoint}, is intact.";
         return new TrainingDivergedException(
-            $"Training stopped: the loss is {lossText} at {where}. {parameters}{rest} {checkpoint} "
+            $"Training stopped: {what} at {where}. {parameters}{rest} {checkpoint} "
             + "Lower the learning rate (or the quantizer lr multiplier), clip gradients (optimizerConfig.gradClip), or check the data.",
             epoch, inner, quantizers);
     }

@@ -1,8 +1,9 @@
 namespace QQuant.Training;
 
 /// <summary>
-/// Training produced a non-finite loss. The message names the epoch and iteration, the quantizer parameters (and how
-/// many other parameters) that are no longer finite, and the last checkpoint written, which stays intact.
+/// Training produced a non-finite loss, or non-finite parameters (a quantizer parameter after a step, any parameter at
+/// the end of an epoch). The message names the epoch and iteration, the quantizer parameters (and how many other
+/// parameters) that are no longer finite, and the last checkpoint written, which stays intact.
 /// </summary>
 public sealed class TrainingDivergedException : QQuantException
 {
@@ -15,7 +16,7 @@ public sealed class TrainingDivergedException : QQuantException
         NonFiniteQuantizerParameters = nonFiniteQuantizerParameters;
     }
 
-    /// <summary>The 1-based epoch in which the loss stopped being finite.</summary>
+    /// <summary>The 1-based epoch in which the loss or the parameters stopped being finite.</summary>
     public int Epoch { get; }
 
     /// <summary>The 1-based iteration within that epoch.</summary>

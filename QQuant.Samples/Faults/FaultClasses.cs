@@ -10,5 +10,7 @@ internal static class FaultClasses
         new FullDiskFault(),
         new ConfigFuzz(),
         new ImageFaults(),
+        new ConcurrencyFaults(),
+        new NanFaults(),
     ];
 }

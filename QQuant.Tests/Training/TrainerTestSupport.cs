@@ -67,6 +67,9 @@ internal sealed class ToyTask : ITrainingTask<ToyBatch>, IDisposable
     /// <summary>A hook run before each forward: (epoch-local iteration counter) → nothing; lets tests poison parameters.</summary>
     public Action<int>? BeforeForward { get; set; }
 
+    /// <summary>Added to the loss of each forward (given the forward's number), or null: lets tests poison gradients.</summary>
+    public Func<int, Tensor?>? ExtraLoss { get; set; }
+
     public int Forwards { get; private set; }
 
     public nn.Module Model => _model;
@@ -88,9 +91,15 @@ internal sealed class ToyTask : ITrainingTask<ToyBatch>, IDisposable
 
     public StepOutput Forward(ToyBatch batch)
     {
-        BeforeForward?.Invoke(Forwards++);
+        int forward = Forwards++;
+        BeforeForward?.Invoke(forward);
         Tensor logits = _model.call(batch.X);
         Tensor loss = nn.functional.cross_entropy(logits, batch.Y);
+        if (ExtraLoss?.Invoke(forward) is { } extra)
+        {
+            loss = loss + extra;
+        }
+
         double accuracy = 100.0 * logits.argmax(1).eq(batch.Y).sum().item<long>() / batch.Y.shape[0];
         return new StepOutput(loss, (int)batch.Y.shape[0], [KeyValuePair.Create("top-1", accuracy)]);
     }

@@ -9,6 +9,12 @@ namespace QQuant.Vision;
 /// quantized by its policy, loaded from a checkpoint, on its device, in evaluation mode, with the config's test
 /// pipeline. Create it with <see cref="ClassifierFactory.OpenForInference(string, string?, InferenceOptions?)"/>.
 /// </summary>
+/// <remarks>
+/// The <c>Predict</c> overloads and <see cref="Preprocess"/> may be called from several threads at once, also while
+/// other models train in the same process: each call preprocesses into tensors of its own, and gradient mode and dispose
+/// scopes are per thread, so every call returns exactly what the same call returns alone (<c>qquant bench faults --only
+/// concurrency</c> checks it). The model must not be changed meanwhile (trained, moved, given other weights).
+/// </remarks>
 public sealed class ClassifierInference : IDisposable
 {
     private readonly ImageBatches _batches;
