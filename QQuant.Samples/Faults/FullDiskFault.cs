@@ -91,7 +91,7 @@ internal sealed class FullDiskFault : IFaultClass
         using TrainingOptimizer optimizer = OptimizerFactory.Create(task.Model, new OptimizerConfig { Type = "Adam", Lr = 0.01 });
         using var log = new TrainingLog(TextWriter.Null, null, DateTimeOffset.Now);
         var options = new TrainerOptions { TotalEpochs = 2, WorkDir = disk.Folder, Seed = (long)seed, EvaluationInterval = 0 };
-        var trainer = new Trainer<TinyBatch>(task, optimizer, new LrSchedule(new LrConfig(), 0.01, 2, task.IterationsPerEpoch), options, log);
+        var trainer = new Trainer<FeatureBatch>(task, optimizer, new LrSchedule(new LrConfig(), 0.01, 2, task.IterationsPerEpoch), options, log);
         trainer.Run(untilEpoch: 1);
         string latest = CheckpointFiles.Latest(disk.Folder);
         byte[] saved = File.ReadAllBytes(latest);

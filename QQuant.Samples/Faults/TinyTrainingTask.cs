@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace QQuant.Samples.Faults;
 
 /// <summary>A batch of <see cref="TinyTrainingTask"/>: features and labels it owns.</summary>
-internal sealed record TinyBatch(Tensor X, Tensor Y) : IDisposable
+internal sealed record FeatureBatch(Tensor X, Tensor Y) : IDisposable
 {
     public void Dispose()
     {
@@ -18,7 +18,7 @@ internal sealed record TinyBatch(Tensor X, Tensor Y) : IDisposable
 /// The smallest real training task: a two-layer net of a chosen width on 32 fixed samples of 4 features (3 classes),
 /// two batches per epoch; its width sets the size of its checkpoints.
 /// </summary>
-internal sealed class TinyTrainingTask : ITrainingTask<TinyBatch>, IDisposable
+internal sealed class TinyTrainingTask : ITrainingTask<FeatureBatch>, IDisposable
 {
     private readonly Tensor _x;
     private readonly Tensor _y;
@@ -36,15 +36,15 @@ internal sealed class TinyTrainingTask : ITrainingTask<TinyBatch>, IDisposable
 
     public int IterationsPerEpoch => 2;
 
-    public IEnumerable<TinyBatch> Batches(int epoch)
+    public IEnumerable<FeatureBatch> Batches(int epoch)
     {
         for (int b = 0; b < IterationsPerEpoch; b++)
         {
-            yield return new TinyBatch(_x[(b * 16)..((b + 1) * 16)].clone(), _y[(b * 16)..((b + 1) * 16)].clone());
+            yield return new FeatureBatch(_x[(b * 16)..((b + 1) * 16)].clone(), _y[(b * 16)..((b + 1) * 16)].clone());
         }
     }
 
-    public StepOutput Forward(TinyBatch batch) =>
+    public StepOutput Forward(FeatureBatch batch) =>
         new(nn.functional.cross_entropy(_model.call(batch.X), batch.Y), (int)batch.Y.shape[0], []);
 
     public void Dispose()
