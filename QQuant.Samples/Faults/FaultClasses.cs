@@ -5,5 +5,6 @@ internal static class FaultClasses
 {
     public static IReadOnlyList<IFaultClass> All { get; } =
     [
+        new KillNineFault(),
     ];
 }
