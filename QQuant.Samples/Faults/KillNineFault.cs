@@ -32,7 +32,7 @@ internal sealed class KillNineFault : IFaultClass
         {
             string workDir = Path.Combine(run.Folder, $"case-{i}");
             var steps = new List<string>();
-            (string? problem, bool lostData) = RunCase(training, reference, workDir, random, steps);
+            (string? problem, bool lostData) = RunCase(training, reference, workDir, i, random, steps);
             string description = $"case {i} (seed {run.Seed}): {string.Join("; ", steps)}";
             run.Progress.WriteLine($"kill-9 {description}" + (problem is null ? "" : $" -> {problem}"));
             if (problem is null)
@@ -50,7 +50,7 @@ internal sealed class KillNineFault : IFaultClass
     }
 
     private static (string? Problem, bool LostData) RunCase(
-        TinyTraining training, Reference reference, string workDir, Random random, List<string> steps)
+        TinyTraining training, Reference reference, string workDir, int caseNumber, Random random, List<string> steps)
     {
         Directory.CreateDirectory(workDir);
         int kills = 1 + random.Next(2);
@@ -58,7 +58,9 @@ internal sealed class KillNineFault : IFaultClass
         bool finished = false;
         for (int k = 0; k < kills && !finished; k++)
         {
-            KillMoment moment = KillMoment.Draw(random, reference, training.TotalEpochs - latest);
+            // A case's first kill cycles through the kinds of moment, so even a reduced run tries each kind.
+            int kind = k == 0 ? (caseNumber - 1) % KillMoment.Kinds : random.Next(KillMoment.Kinds);
+            KillMoment moment = KillMoment.Draw(kind, random, reference, training.TotalEpochs - latest);
             using QQuantChild child = Start(training, workDir, latest);
             string? hung = moment.Apply(child, workDir, reference.Timeout);
             int temporaries = Directory.GetFiles(workDir, "*.tmp").Length;
@@ -126,13 +128,13 @@ internal sealed class KillNineFault : IFaultClass
     /// <summary>The uninterrupted run: how long it takes and the weights it ends with.</summary>
     private sealed record Reference(TimeSpan Duration, TimeSpan TrainingSpan, long Iterations, IReadOnlyDictionary<string, byte[]> Weights)
     {
-        /// <summary>How long any one run may take before it counts as hung.</summary>
-        public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(120, 10 * Duration.TotalSeconds));
+        /// <summary>How long any one run may take before it counts as hung (generous: a shared machine can starve it).</summary>
+        public TimeSpan Timeout => TimeSpan.FromSeconds(Math.Max(600, 30 * Duration.TotalSeconds));
 
         public static Reference Train(TinyTraining training, string workDir)
         {
             using QQuantChild child = QQuantChild.Start(["train", training.ConfigPath, "--work-dir", workDir]);
-            if (!child.WaitForExit(TimeSpan.FromMinutes(5)) || child.ExitCode != 0)
+            if (!child.WaitForExit(TimeSpan.FromMinutes(10)) || child.ExitCode != 0)
             {
                 throw new QQuantException($"kill-9: the uninterrupted training run failed: {child.Tail()}");
             }
@@ -171,7 +173,9 @@ internal sealed class KillNineFault : IFaultClass
     /// <summary>When to kill a run: after a delay from its start, after a delay into its epochs, or at a temporary file.</summary>
     private sealed record KillMoment(TimeSpan? FromStart, TimeSpan? IntoEpochs, int? TemporaryFile)
     {
-        public static KillMoment Draw(Random random, Reference reference, int epochsLeft) => random.Next(3) switch
+        public const int Kinds = 3;
+
+        public static KillMoment Draw(int kind, Random random, Reference reference, int epochsLeft) => kind switch
         {
             0 => new KillMoment(reference.Duration * random.NextDouble(), null, null),
             1 => new KillMoment(null, reference.TrainingSpan * random.NextDouble(), null),

@@ -53,6 +53,9 @@ internal sealed class QQuantChild : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            // One torch thread: on a loaded machine a thread waiting at every parallel region for a descheduled peer
+            // slows a run tenfold. Every run of a fault class trains alike, so results stay comparable.
+            Environment = { ["OMP_NUM_THREADS"] = "1" },
         };
         start.ArgumentList.Add(qquant);
         foreach (string argument in arguments)
