@@ -137,6 +137,12 @@ public sealed class Checkpoint : IDisposable
             throw new CheckpointFileException(path, $"The checkpoint '{path}' does not exist.");
         }
 
+        // File.Exists is true for a symbolic link whose target is gone (a latest.ckpt left pointing nowhere).
+        if (new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { Exists: false } target)
+        {
+            throw new CheckpointFileException(path, $"The checkpoint '{path}' does not exist: it is a link to '{target.FullName}', which is missing.");
+        }
+
         Dictionary<string, Tensor>? model = null;
         string part = "zip directory or headers";
         try

@@ -8,6 +8,7 @@ internal static class FaultClasses
         new CheckpointFlipFault(),
         new CheckpointTruncateFault(),
         new FullDiskFault(),
+        new KillNineFault(),
         new ConfigFuzz(),
         new ImageFaults(),
         new ConcurrencyFaults(),

@@ -157,6 +157,22 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void A_missing_checkpoint_and_a_link_to_a_missing_one_fail_with_errors_naming_them()
+    {
+        using var folder = new TemporaryFolder("qquant-ckpt");
+        string missing = Path.Combine(folder.Path, "epoch_2.ckpt");
+        string link = Path.Combine(folder.Path, "latest.ckpt");
+        File.CreateSymbolicLink(link, "epoch_2.ckpt");
+
+        var absent = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(missing));
+        var dangling = Assert.Throws<CheckpointFileException>(() => Checkpoint.Load(link));
+
+        Assert.Equal($"The checkpoint '{missing}' does not exist.", absent.Message);
+        Assert.Equal(link, dangling.FilePath);
+        Assert.Equal($"The checkpoint '{link}' does not exist: it is a link to '{missing}', which is missing.", dangling.Message);
+    }
+
+    [Fact]
     public void A_damaged_model_entry_fails_with_an_error_naming_the_checkpoint()
     {
         using var scope = NewDisposeScope();
