@@ -87,6 +87,10 @@ internal sealed class ComponentBinder
         {
             _problems.Add($"{path} ({registration.Type}): {e.Message}");
         }
+        catch (Exception e) when (TorchAllocationFailure.TryDescribe(e, out string summary))
+        {
+            _problems.Add($"{path} ({registration.Type}): building it needs more memory than there is ({summary}); check its sizes");
+        }
 
         return null;
     }

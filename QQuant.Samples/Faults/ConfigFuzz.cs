@@ -39,7 +39,8 @@ internal sealed class ConfigFuzz : IFaultClass
         var baselines = new Dictionary<string, double>();
         for (int i = 0; i < run.Cases; i++)
         {
-            var random = new Random(HashCode.Combine(run.Seed, i));
+            // A stable mix (HashCode.Combine is salted per process), so a seed names the same cases on every machine.
+            var random = new Random(unchecked((run.Seed * 1_000_003) + i));
             string file = files[random.Next(files.Length)];
             JsonObject root = (JsonObject)roots[file].DeepClone();
             ConfigMutation mutation = ConfigMutation.Apply(root, random);

@@ -55,6 +55,21 @@ public class FailFastTests
         AssertFailedAlone(code, output, error, workDir, "resumeFrom", missing, config);
     }
 
+    [Theory]
+    [InlineData("data.samplesPerGpu=-1", "data:samplesPerGpu: must be at least 1")]
+    [InlineData("data.samplesPerGpu=0", "data:samplesPerGpu: must be at least 1")]
+    [InlineData("data.workersPerGpu=-2", "data:workersPerGpu: must be 0")]
+    public void A_batch_size_or_loader_thread_count_out_of_range_is_named_before_the_run_starts(string option, string named)
+    {
+        using var folder = new TemporaryFolder("fail-fast");
+        string config = TrainTestInferCommandTests.WriteConfig(folder, "float.json");
+        string workDir = Path.Combine(folder.Path, "work");
+
+        (int code, string output, string error) = Run("train", config, "--work-dir", workDir, "--options", option);
+
+        AssertFailedAlone(code, output, error, workDir, named, config);
+    }
+
     [Fact]
     public void A_device_this_process_lacks_is_refused_before_the_run_starts()
     {

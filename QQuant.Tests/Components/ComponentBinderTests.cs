@@ -174,6 +174,24 @@ public class ComponentBinderTests
     }
 
     [Fact]
+    public void A_component_too_large_to_allocate_is_reported_under_its_path_not_as_a_native_stack()
+    {
+        // 2^40 floats (4 TiB) is more than any machine here can give, so libtorch refuses it at once.
+        ComponentRegistry registry = Registry().Add<Shape, SquareOptions>("Square", o =>
+        {
+            using var huge = TorchSharp.torch.empty((long)o.Side, 1L << 20);
+            return new Square(o);
+        });
+
+        var e = Assert.Throws<ComponentConfigurationException>(() =>
+            registry.Build<Shape>(Section("""{ "shape": { "type": "Group", "main": { "type": "Square", "side": 1048576 } } }""")));
+
+        string problem = Assert.Single(e.Problems);
+        Assert.StartsWith("shape:main (Square): building it needs more memory than there is (libtorch could not allocate 4398046511104 bytes)", problem, StringComparison.Ordinal);
+        Assert.DoesNotContain("frame #", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_null_for_a_non_nullable_value_is_an_error()
     {
         var e = Assert.Throws<ComponentConfigurationException>(() =>

@@ -101,7 +101,7 @@ public class KillNineFaultTests
         (int code, _, string error) = TrainTestInferCommandTests.Run("train", training.ConfigPath, "--work-dir", workDir, "--resume-from", latest);
 
         Assert.NotEqual(0, code);
-        Assert.Contains($"The checkpoint '{latest}' does not exist.", error);
+        Assert.Contains($"--resume-from: '{latest}' does not exist.", error);
         Assert.False(File.Exists(CheckpointFiles.ForEpoch(workDir, 1)), "nothing was trained");
     }
 

@@ -77,7 +77,7 @@ public sealed class DataLoader : IEnumerable<Batch>
     public Device Device { get; }
 
     /// <summary>Batches in one epoch: ⌈samples / batch⌉, or ⌊samples / batch⌋ with <see cref="DropLast"/>.</summary>
-    public int BatchesPerEpoch => DropLast ? Samples / BatchSize : (Samples + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => DropLast ? Samples / BatchSize : (int)(((long)Samples + BatchSize - 1) / BatchSize);
 
     /// <summary>
     /// The dataset indices epoch <paramref name="epoch"/> visits: 0, 1, 2, ... or, with <see cref="Shuffle"/>, a

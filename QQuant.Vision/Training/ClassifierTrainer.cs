@@ -236,7 +236,19 @@ public sealed class ClassifierTrainer
             throw new ComponentConfigurationException($"'{config.Path}'", ["data: the section is missing (samplesPerGpu, workersPerGpu, train, val, test)"]);
         }
 
-        return InFile(config, () => _components.BindOptions<DataConfig>(settings.Data));
+        DataConfig data = InFile(config, () => _components.BindOptions<DataConfig>(settings.Data));
+        List<string> problems = [];
+        if (data.SamplesPerGpu < 1)
+        {
+            problems.Add($"data:samplesPerGpu: must be at least 1 (samples in a batch), got {data.SamplesPerGpu}");
+        }
+
+        if (data.WorkersPerGpu < 0)
+        {
+            problems.Add($"data:workersPerGpu: must be 0 (load on the training thread) or more, got {data.WorkersPerGpu}");
+        }
+
+        return problems.Count == 0 ? data : throw new ComponentConfigurationException($"'{config.Path}'", problems);
     }
 
     // The binder knows key paths but not files: its problems are reported again under the config's file name.

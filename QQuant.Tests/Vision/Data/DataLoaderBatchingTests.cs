@@ -22,6 +22,17 @@ public class DataLoaderBatchingTests
     }
 
     [Fact]
+    public void A_batch_size_near_int_max_makes_one_batch_of_every_sample()
+    {
+        var loader = new DataLoader(new SyntheticDataset(10), new DataLoaderOptions { BatchSize = int.MaxValue });
+
+        List<LoadedBatch> batches = LoadedBatch.Epoch(loader, 0);
+
+        Assert.Equal(1, loader.BatchesPerEpoch);
+        Assert.Equal(Enumerable.Range(0, 10), Assert.Single(batches).Indices);
+    }
+
+    [Fact]
     public void A_batch_holds_each_sample_pixels_labels_and_file_names_in_order()
     {
         // Sample i is 2x3x4 filled with i and labelled i mod 3.
