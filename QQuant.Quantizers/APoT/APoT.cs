@@ -23,7 +23,7 @@ public sealed class APoT : QuantScheme<APoT, APoTOptions>
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, APoTOptions options) =>
         new APoTQuantizer(settings.ActivationBits, TensorRole.Activation, Grid(options), options.ActivationSign,
-            initialClip: options.InitialClip, additive: options.Additive);
+            initialClip: options.InitialClip, additive: options.Additive, initialization: options.ActivationInit);
 
     /// <inheritdoc />
     protected override string? WeightBitsProblem(int bits, APoTOptions options) =>

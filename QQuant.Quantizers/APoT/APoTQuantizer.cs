@@ -51,6 +51,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="initialClip">α's starting value, or null for the default (weights 3, activations from data).</param>
     /// <param name="additive">Additive power-of-two levels (the paper) rather than plain powers of two.</param>
     /// <param name="clippedGradient">The gradient of weights beyond the clip (weights only; activations beyond it get 0).</param>
+    /// <param name="initialization">How an activation's α starts from data when <paramref name="initialClip"/> is null.</param>
     public APoTQuantizer(
         int bits,
         TensorRole role,
@@ -59,7 +60,8 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         long channels = 1,
         double? initialClip = null,
         bool additive = true,
-        ClippedWeightGradient clippedGradient = ClippedWeightGradient.PassAtTwoBits)
+        ClippedWeightGradient clippedGradient = ClippedWeightGradient.PassAtTwoBits,
+        ClipInitialization initialization = ClipInitialization.MeanStd)
         : base(nameof(APoTQuantizer), bits, sign, perChannel: channels > 1,
             initializedAtStart: role == TensorRole.Weight || (initialClip is not null && sign != ActivationSign.Auto))
     {
@@ -88,6 +90,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         PassesClippedGradient = role == TensorRole.Weight
                                 && (clippedGradient == ClippedWeightGradient.Pass || (clippedGradient == ClippedWeightGradient.PassAtTwoBits && bits <= 2));
         _initialClip = initialClip;
+        Initialization = initialization;
         _alpha = QuantizerMath.State(channels, initialClip ?? (role == TensorRole.Weight ? WeightClip : 1.0));
         if (grid == APoTGrid.PowerOfTwo)
         {
@@ -97,6 +100,9 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
 
         RegisterComponents();
     }
+
+    /// <summary>How an activation's α starts from data.</summary>
+    public ClipInitialization Initialization { get; }
 
     /// <summary>Whether this quantizes a weight or an activation.</summary>
     public TensorRole Role { get; }
@@ -230,7 +236,29 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         }
 
         using var scope = NewDisposeScope();
-        _alpha.copy_(ClipInitialization.Start(_alpha, _initialClip, statistics));
+        _alpha.copy_(DataClip.Start(_alpha, _initialClip, statistics, Initialization, IsSigned, NormalisedGrid()));
+    }
+
+    /// <inheritdoc />
+    /// <remarks>An activation's sample for the error search of <see cref="ClipInitialization.Mse"/>; none otherwise.</remarks>
+    protected override int SampleSize => Role == TensorRole.Activation && Initialization == ClipInitialization.Mse ? MseRange.SampleSize : 0;
+
+    // The forward's rounding of d = clamp(x/α) in [lo, 1], as a function for the clip's error search.
+    private Func<Tensor, Tensor> NormalisedGrid()
+    {
+        if (Grid == APoTGrid.Uniform)
+        {
+            return DataClip.Uniform(IntegerRange.Of(Bits, IsSigned).Max);
+        }
+
+        double[] values = IsSigned ? _signedLevels! : _unsignedLevels!;
+        return d =>
+        {
+            using var scope = NewDisposeScope();
+            Tensor levels = tensor(values, d.dtype, d.device);
+            Tensor boundaries = (levels[..^1] + levels[1..]) / 2;
+            return (d.sign() * levels.take(bucketize(d.abs(), boundaries))).MoveToOuterDisposeScope();
+        };
     }
 
     private Tensor Standardize(Tensor w)

@@ -22,7 +22,7 @@ public sealed class Uniform : QuantScheme<Uniform, UniformOptions>
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, UniformOptions options) =>
         new APoTQuantizer(settings.ActivationBits, TensorRole.Activation, APoTGrid.Uniform, options.ActivationSign,
-            initialClip: options.InitialClip);
+            initialClip: options.InitialClip, initialization: options.ActivationInit);
 
     /// <inheritdoc />
     protected override string? WeightBitsProblem(int bits, UniformOptions options) =>

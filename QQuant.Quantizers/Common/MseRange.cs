@@ -105,9 +105,59 @@ internal static class MseRange
             return null;
         }
 
-        double baseline = Errors(sample, [coveringStep], [0.0], range)[0];
-        double[] factors = [.. Enumerable.Range(1, LineDivisions).Select(i => (double)i / LineDivisions)];
-        (double f, double best) = BestFactor(sample, factors, coveringStep, range);
+        return Shrink(factors => Errors(sample, [.. factors.Select(f => f * coveringStep)], new double[factors.Length], range)) is { } f
+            ? f * coveringStep
+            : null;
+    }
+
+    /// <summary>
+    /// The clip <c>α = f · <paramref name="maxAbs"/></c>, <c>f ∈ (0, 1]</c>, with the least squared error
+    /// <c>Σ (x − α·g(clamp(x/α, lo, 1)))²</c> over <paramref name="sample"/>, where <paramref name="grid"/> is <c>g</c>,
+    /// the quantizer's rounding of a clipped value in <c>[lo, 1]</c> (<c>lo</c> is −1 when <paramref name="signed"/>,
+    /// else 0); null when <paramref name="maxAbs"/> itself is as good or is not positive.
+    /// </summary>
+    public static double? Clip(Tensor sample, double maxAbs, bool signed, Func<Tensor, Tensor> grid)
+    {
+        if (!(maxAbs > 0) || !double.IsFinite(maxAbs) || sample.numel() == 0)
+        {
+            return null;
+        }
+
+        return Shrink(factors => ClipErrors(sample, [.. factors.Select(f => f * maxAbs)], signed, grid)) is { } f ? f * maxAbs : null;
+    }
+
+    /// <summary><c>Σ (x − α·g(clamp(x/α, lo, 1)))²</c> for each candidate clip, in float64 and in blocks as <see cref="Errors"/>.</summary>
+    public static double[] ClipErrors(Tensor sample, double[] clips, bool signed, Func<Tensor, Tensor> grid)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor x = sample.to(float64).flatten();
+        var totals = new List<Tensor>();
+        foreach ((int first, int count, long columns) in Blocks(x.shape[0], clips.Length))
+        {
+            Tensor alpha = tensor(clips.AsSpan(first, count).ToArray(), float64, x.device).unsqueeze(1);
+            Tensor total = zeros(count, float64, x.device);
+            for (long start = 0; start < x.shape[0]; start += columns)
+            {
+                using var block = NewDisposeScope();
+                Tensor values = x.narrow(0, start, Math.Min(columns, x.shape[0] - start)).unsqueeze(0);
+                Tensor error = grid((values / alpha).clamp_(signed ? -1 : 0, 1)).mul_(alpha).sub_(values);
+                total.add_(error.mul_(error).sum(1));
+            }
+
+            totals.Add(total);
+        }
+
+        using Tensor all = cat(totals).cpu();
+        return all.data<double>().ToArray();
+    }
+
+    // The factor f in (0, 1] with the least error: a line of LineDivisions points, then finer lines around the best;
+    // null when no factor is strictly better than f = 1.
+    private static double? Shrink(Func<double[], double[]> errorsOf)
+    {
+        double baseline = errorsOf([1.0])[0];
+        (double f, double best) = BestOf([.. Enumerable.Range(1, LineDivisions).Select(i => (double)i / LineDivisions)], errorsOf);
         double spacing = 1.0 / LineDivisions;
         for (int stage = 0; stage < Refinements; stage++)
         {
@@ -116,14 +166,32 @@ internal static class MseRange
             double[] fine = [.. Enumerable.Range(-LineHalfWidth, 2 * LineHalfWidth + 1)
                 .Select(i => Math.Min(centre + i * spacing, 1))
                 .Where(x => x > 0)];
-            (double ff, double error) = BestFactor(sample, fine, coveringStep, range);
+            (double ff, double error) = BestOf(fine, errorsOf);
             if (error < best)
             {
                 (f, best) = (ff, error);
             }
         }
 
-        return best < baseline ? f * coveringStep : null;
+        return best < baseline ? f : null;
+    }
+
+    private static (double Factor, double Error) BestOf(double[] factors, Func<double[], double[]> errorsOf)
+    {
+        double[] errors = errorsOf(factors);
+        int k = ArgMin(errors);
+        return (factors[k], errors[k]);
+    }
+
+    // Candidates × sample values in blocks of at most BlockElements: (first candidate, candidates, sample columns).
+    private static IEnumerable<(int First, int Count, long Columns)> Blocks(long n, int candidates)
+    {
+        long columns = Math.Min(n, BlockElements);
+        long rows = Math.Max(1, BlockElements / Math.Max(columns, 1));
+        for (int first = 0; first < candidates; first += (int)rows)
+        {
+            yield return (first, (int)Math.Min(rows, candidates - first), columns);
+        }
     }
 
     /// <summary>
@@ -137,12 +205,9 @@ internal static class MseRange
         using var scope = NewDisposeScope();
         Tensor x = sample.to(float64).flatten();
         long n = x.shape[0];
-        long columns = Math.Min(n, BlockElements);
-        long rows = Math.Max(1, BlockElements / Math.Max(columns, 1));
         var totals = new List<Tensor>();
-        for (int first = 0; first < steps.Length; first += (int)rows)
+        foreach ((int first, int count, long columns) in Blocks(n, steps.Length))
         {
-            int count = (int)Math.Min(rows, steps.Length - first);
             Tensor s = tensor(steps.AsSpan(first, count).ToArray(), float64, x.device).unsqueeze(1);
             Tensor beta = tensor(offsets.AsSpan(first, count).ToArray(), float64, x.device).unsqueeze(1);
             Tensor total = zeros(count, float64, x.device);
@@ -177,13 +242,6 @@ internal static class MseRange
         double[] errors = Errors(sample, [.. grids.Select(g => g.Step)], [.. grids.Select(g => g.Offset)], range);
         int k = ArgMin(errors);
         return (pairs[k].Lo, pairs[k].Hi, errors[k]);
-    }
-
-    private static (double Factor, double Error) BestFactor(Tensor sample, double[] factors, double coveringStep, IntegerRange range)
-    {
-        double[] errors = Errors(sample, [.. factors.Select(f => f * coveringStep)], new double[factors.Length], range);
-        int k = ArgMin(errors);
-        return (factors[k], errors[k]);
     }
 
     private static int ArgMin(double[] values)

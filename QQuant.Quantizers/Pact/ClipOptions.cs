@@ -10,4 +10,11 @@ public record ClipOptions : QuantLayerOptions
     /// <c>min(max|x|, mean|x| + 3·std|x|)</c> of the first training batch or of the calibration batches.
     /// </summary>
     public double? InitialClip { get; set; }
+
+    /// <summary>
+    /// How the input's clip starts from data when <see cref="InitialClip"/> is null: the spread of the data
+    /// (<see cref="ClipInitialization.MeanStd"/>) or the least squared quantization error on the layer's own grid
+    /// (<see cref="ClipInitialization.Mse"/>).
+    /// </summary>
+    public ClipInitialization ActivationInit { get; set; } = ClipInitialization.MeanStd;
 }

@@ -23,7 +23,7 @@ public sealed class Pact : QuantScheme<Pact, ClipOptions>
 
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, ClipOptions options) =>
-        new PactQuantizer(settings.ActivationBits, options.ActivationSign, options.InitialClip);
+        new PactQuantizer(settings.ActivationBits, options.ActivationSign, options.InitialClip, options.ActivationInit);
 
     /// <inheritdoc />
     protected override string? InputBitsProblem(int bits, ActivationSign sign, ClipOptions options) => SignedNeedsTwoBits(bits, sign);

@@ -31,7 +31,8 @@ public sealed class PactQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="bits">1..8 (2..8 for a signed or Auto grid).</param>
     /// <param name="sign">The grid's sign, or Auto to decide it from the initialisation data.</param>
     /// <param name="initialClip">α's starting value (the paper uses 10), or null to take it from data.</param>
-    public PactQuantizer(int bits, ActivationSign sign, double? initialClip = null)
+    /// <param name="initialization">How α starts from data when <paramref name="initialClip"/> is null.</param>
+    public PactQuantizer(int bits, ActivationSign sign, double? initialClip = null, ClipInitialization initialization = ClipInitialization.MeanStd)
         : base(nameof(PactQuantizer), bits, sign, perChannel: false,
             initializedAtStart: initialClip is not null && sign != ActivationSign.Auto)
     {
@@ -42,12 +43,16 @@ public sealed class PactQuantizer : CalibratedQuantizer, IExportableQuantizer
         }
 
         _initialClip = initialClip;
+        Initialization = initialization;
         _alpha = QuantizerMath.State(1, initialClip ?? 1.0);
         RegisterComponents();
     }
 
     /// <summary>The learnable clipping level α.</summary>
     public Parameter Alpha => _alpha;
+
+    /// <summary>How α starts from data.</summary>
+    public ClipInitialization Initialization { get; }
 
     /// <inheritdoc />
     /// <remarks>1: the paper regularises α with L2, with the weights' coefficient, so that the clip does not grow unchecked.</remarks>
@@ -94,9 +99,13 @@ public sealed class PactQuantizer : CalibratedQuantizer, IExportableQuantizer
     }
 
     /// <inheritdoc />
+    /// <remarks>A sample for the error search of <see cref="ClipInitialization.Mse"/>; none otherwise.</remarks>
+    protected override int SampleSize => Initialization == ClipInitialization.Mse ? MseRange.SampleSize : 0;
+
+    /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)
     {
         using var scope = NewDisposeScope();
-        _alpha.copy_(ClipInitialization.Start(_alpha, _initialClip, statistics));
+        _alpha.copy_(DataClip.Start(_alpha, _initialClip, statistics, Initialization, IsSigned, DataClip.Uniform(IntegerRange.Of(Bits, IsSigned).Max)));
     }
 }

@@ -68,11 +68,15 @@ internal static class BenchAccuracyCommand
             Description = "Also measure the start breakdown: each method's start with weights only and inputs only quantized, and at 8w8a (default: on; off with --quick).",
         };
         var noBreakdown = new Option<bool>("--no-breakdown") { Description = "Leave the start breakdown out (as --breakdown false)." };
+        var floatCheckpoint = new Option<FileInfo?>("--float-checkpoint")
+        {
+            Description = "Start every QAT run from this float checkpoint (a float run of an earlier bench) instead of training float again; the float row is its test top-1.",
+        };
         var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
         var verbose = CliErrors.VerboseOption();
         var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
         {
-            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, breakdown, noBreakdown, workDir, verbose,
+            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, breakdown, noBreakdown, floatCheckpoint, workDir, verbose,
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
@@ -87,7 +91,8 @@ internal static class BenchAccuracyCommand
 
             var start = (Calibration: parsed.GetValue(calibrationBatches), BatchNorm: parsed.GetValue(batchNormBatches));
             bool withBreakdown = IncludesBreakdown(parsed);
-            return Run(output, error, isQuick, withBreakdown, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(json));
+            var bench = new BenchSettings(isQuick, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!));
+            return Run(output, error, bench, withBreakdown, parsed.GetValue(floatCheckpoint)?.FullName, parsed.GetValue(json));
         }));
         return command;
     }
@@ -109,16 +114,19 @@ internal static class BenchAccuracyCommand
         return !off && (breakdown ?? !parsed.GetValue<bool>("--quick"));
     }
 
-    private static int Run(
-        TextWriter output, TextWriter error, bool quick, bool breakdown, string dataRoot, (int Float, int? Qat) epochs, (int? Calibration, int? BatchNorm) start,
-        string workDir, FileInfo? json)
+    private static int Run(TextWriter output, TextWriter error, BenchSettings bench, bool breakdown, string? reusedFloat, FileInfo? json)
     {
+        (bool quick, string dataRoot, string workDir) = (bench.Quick, bench.DataRoot, bench.WorkDir);
         if (!File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte.gz")) && !File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte")))
         {
             throw new QQuantException($"Fashion-MNIST is not in '{dataRoot}': install Debian's dataset-fashion-mnist or pass --data-root <folder>.");
         }
 
-        var bench = new BenchSettings(quick, dataRoot, epochs, start, workDir);
+        if (reusedFloat is not null && !File.Exists(reusedFloat))
+        {
+            throw new QQuantException($"--float-checkpoint: '{reusedFloat}' does not exist.");
+        }
+
         using ServiceProvider services = CliServices.Create();
         var trainer = services.GetRequiredService<ClassifierTrainer>();
         var rows = new List<BenchRow>();
@@ -129,6 +137,14 @@ internal static class BenchAccuracyCommand
             string config = ConfigPath(run.Config);
             string name = Path.GetFileNameWithoutExtension(config);
             ConfigDocument document = ConfigDocument.Load(config, bench.Options(run.Method));
+            if (run.Method == "float" && reusedFloat is not null)
+            {
+                (floatCheckpoint, floatTop1) = (reusedFloat, ReusedFloatTop1(services, bench, document, reusedFloat, out int floatEpochs));
+                rows.Add(new BenchRow(run, null, floatTop1, 0, floatEpochs, null));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"float: reused {reusedFloat} (epoch {floatEpochs}), top-1 {floatTop1:0.00} %"));
+                continue;
+            }
+
             output.WriteLine($"{run.Label}: training ({name}) ...");
             TrainingResult result;
             double? startTop1;
@@ -184,6 +200,18 @@ internal static class BenchAccuracyCommand
         return failures.Count == 0 ? 0 : 2;
     }
 
+    // The float row of an earlier bench: its checkpoint evaluated on the test split (the same images as val here).
+    private static double ReusedFloatTop1(IServiceProvider services, BenchSettings bench, ConfigDocument document, string checkpoint, out int epochs)
+    {
+        using (Checkpoint saved = Checkpoint.Load(checkpoint))
+        {
+            epochs = saved.Meta.Epoch;
+        }
+
+        TestResult result = services.GetRequiredService<ClassifierTester>().Test(document, checkpoint, maxSamples: bench.Quick ? 1000 : null);
+        return result.Metrics.First(m => m.Key == "accuracy_top-1").Value;
+    }
+
     /// <summary>
     /// A log line every 20 iterations would flood the console over a dozen runs: the bench keeps them in each run's
     /// log file.
@@ -218,7 +246,7 @@ internal static class BenchAccuracyCommand
         foreach (BenchRow r in rows)
         {
             string target = r.Run.Method == "float" ? ">= 92.5 % top-1" : r.Run.MaxDrop is { } d ? $"<= {d}" : "-";
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run.Method} | {r.Run.W}/{r.Run.A} | {(r.Start is { } s ? s.ToString("0.00", CultureInfo.InvariantCulture) : "-")} | {r.Top1:0.00} | {(r.Run.Method == "float" ? "-" : r.Drop.ToString("0.00", CultureInfo.InvariantCulture))} | {target} | {r.Epochs} | {r.Seconds:0} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Run.Method} | {r.Run.W}/{r.Run.A} | {(r.Start is { } s ? s.ToString("0.00", CultureInfo.InvariantCulture) : "-")} | {r.Top1:0.00} | {(r.Run.Method == "float" ? "-" : r.Drop.ToString("0.00", CultureInfo.InvariantCulture))} | {target} | {r.Epochs} | {(r.Seconds is { } seconds ? seconds.ToString("0", CultureInfo.InvariantCulture) : "reused")} |");
         }
 
         return text.ToString();
@@ -239,7 +267,7 @@ internal static class BenchAccuracyCommand
             ["top1"] = Math.Round(r.Top1, 4),
             ["drop"] = Math.Round(r.Drop, 4),
             ["epochs"] = r.Epochs,
-            ["seconds"] = Math.Round(r.Seconds, 1),
+            ["seconds"] = r.Seconds is { } seconds ? Math.Round(seconds, 1) : null,
         })]),
         ["starts"] = BenchAccuracyStarts.Json(starts),
     };
@@ -249,7 +277,7 @@ internal static class BenchAccuracyCommand
         public string Label => Method == "float" ? "float" : $"{Method} {W}w{A}f";
     }
 
-    internal sealed record BenchRow(BenchRun Run, double? Start, double Top1, double Drop, int Epochs, double Seconds);
+    internal sealed record BenchRow(BenchRun Run, double? Start, double Top1, double Drop, int Epochs, double? Seconds);
 
     // What every run of one bench shares: the mode, the data, the epochs and qatStart's batches, the work dir.
     internal sealed record BenchSettings(bool Quick, string DataRoot, (int Float, int? Qat) Epochs, (int? Calibration, int? BatchNorm) Start, string WorkDir)
