@@ -49,7 +49,7 @@ public sealed class TrainingConfig
     /// <summary>What happens before the first step of a quantized model loaded from a float checkpoint (<see cref="LoadFrom"/>): by default calibration and BatchNorm re-estimation on 8 training batches each, then an evaluation.</summary>
     public QatStartConfig QatStart { get; set; } = new();
 
-    /// <summary>A checkpoint to continue from (weights, optimizer, epoch), or null.</summary>
+    /// <summary>A checkpoint to continue from (weights, optimizer, epoch), <c>latest</c> for the work dir's <c>latest.ckpt</c>, or null.</summary>
     public string? ResumeFrom { get; set; }
 
     /// <summary>The seed of shuffling, augmentation and torch's generator; null for 0.</summary>

@@ -18,7 +18,7 @@ internal static class TrainCommand
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON training config." };
         var workDir = new Option<string?>("--work-dir") { Description = "Where logs and checkpoints go (default: the config's workDir, else work_dirs/<config name>)." };
-        var resumeFrom = new Option<string?>("--resume-from") { Description = "A checkpoint to continue from (weights, optimizer, epoch)." };
+        var resumeFrom = new Option<string?>("--resume-from") { Description = "A checkpoint to continue from (weights, optimizer, epoch), or latest for the work dir's latest.ckpt." };
         var loadFrom = new Option<string?>("--load-from") { Description = "A checkpoint or state dict to start from (weights only, non-strict)." };
         var noValidate = new Option<bool>("--no-validate") { Description = "Do not evaluate during training." };
         var seed = new Option<long?>("--seed") { Description = "The random seed (default: the config's, else 0)." };

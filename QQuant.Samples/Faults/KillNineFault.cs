@@ -1,5 +1,6 @@
 using System.Globalization;
 using QQuant.Training;
+using QQuant.Vision;
 
 namespace QQuant.Samples.Faults;
 
@@ -15,7 +16,7 @@ internal sealed class KillNineFault : IFaultClass
     public string Name => "kill-9";
 
     public string Description =>
-        "SIGKILL during short qquant train runs (start-up, epochs, checkpoint writes), then --resume-from latest.ckpt: "
+        "SIGKILL during short qquant train runs (start-up, epochs, checkpoint writes), then --resume-from latest: "
         + "every checkpoint left loads and the final weights equal an uninterrupted run's bit for bit";
 
     public int Cases(bool full) => full ? 30 : 3;
@@ -122,7 +123,7 @@ internal sealed class KillNineFault : IFaultClass
 
     private static QQuantChild Start(TinyTraining training, string workDir, int latestEpoch) =>
         QQuantChild.Start(latestEpoch > 0
-            ? ["train", training.ConfigPath, "--work-dir", workDir, "--resume-from", CheckpointFiles.Latest(workDir)]
+            ? ["train", training.ConfigPath, "--work-dir", workDir, "--resume-from", ClassifierTrainer.LatestKeyword]
             : ["train", training.ConfigPath, "--work-dir", workDir]);
 
     /// <summary>The uninterrupted run: how long it takes and the weights it ends with.</summary>

@@ -98,7 +98,7 @@ public class KillNineFaultTests
         string workDir = Path.Combine(folder.Path, "work");
         string latest = CheckpointFiles.Latest(workDir);
 
-        (int code, _, string error) = TrainTestInferCommandTests.Run("train", training.ConfigPath, "--work-dir", workDir, "--resume-from", latest);
+        (int code, _, string error) = TrainTestInferCommandTests.Run("train", training.ConfigPath, "--work-dir", workDir, "--resume-from", "latest");
 
         Assert.NotEqual(0, code);
         Assert.Contains($"--resume-from: '{latest}' does not exist.", error);

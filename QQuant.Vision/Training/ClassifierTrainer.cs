@@ -55,6 +55,11 @@ public sealed class ClassifierTrainer
         bool deterministic = overrides.Deterministic ?? settings.Deterministic;
         Device device = Devices.Parse(overrides.Device ?? settings.Device, overrides.Device is null ? "device" : "--device");
         string? resumeFrom = overrides.ResumeFrom ?? settings.ResumeFrom;
+        if (resumeFrom == LatestKeyword)
+        {
+            resumeFrom = CheckpointFiles.Latest(workDir);
+        }
+
         string? loadFrom = overrides.LoadFrom ?? settings.LoadFrom;
         RequireFile(config, resumeFrom, "resumeFrom", fromOption: overrides.ResumeFrom is not null);
         RequireFile(config, loadFrom, "loadFrom", fromOption: overrides.LoadFrom is not null);
@@ -278,6 +283,9 @@ public sealed class ClassifierTrainer
                 "qatStart:batchNormBatches needs qatStart:calibrationBatches: the quantized model can only run once its quantizers are calibrated.");
         }
     }
+
+    /// <summary>The <c>resumeFrom</c> value that names the work dir's <c>latest.ckpt</c>.</summary>
+    public const string LatestKeyword = "latest";
 
     private static void RequireFile(ConfigDocument config, string? path, string key, bool fromOption)
     {

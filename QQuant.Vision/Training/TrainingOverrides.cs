@@ -6,7 +6,7 @@ public sealed record TrainingOverrides
     /// <summary><c>--work-dir</c>.</summary>
     public string? WorkDir { get; init; }
 
-    /// <summary><c>--resume-from</c>.</summary>
+    /// <summary><c>--resume-from</c>: a checkpoint, or <c>latest</c> for the work dir's <c>latest.ckpt</c>.</summary>
     public string? ResumeFrom { get; init; }
 
     /// <summary><c>--load-from</c>.</summary>
