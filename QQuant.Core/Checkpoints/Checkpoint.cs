@@ -95,34 +95,25 @@ public sealed class Checkpoint : IDisposable
             QQuantVersion = CurrentQQuantVersion,
             TorchSharpVersion = CurrentTorchSharpVersion,
         };
-        try
+        FileWriteFailure.Guard(path, "the checkpoint", () => AtomicFile.Write(path, stream =>
         {
-            AtomicFile.Write(path, stream =>
+            using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
             {
-                using (var archive = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+                WriteEntry(archive, FormatEntry, s => s.Write(Encoding.UTF8.GetBytes($"{FormatName}/{FormatVersion}\n")));
+                WriteEntry(archive, MetaEntry, s => s.Write(Encoding.UTF8.GetBytes(MetaToJson(written, helper))));
+                WriteEntry(archive, ModelEntry, s => SafeTensorsFormat.Write(s, model.state_dict()));
+                if (helper is not null)
                 {
-                    WriteEntry(archive, FormatEntry, s => s.Write(Encoding.UTF8.GetBytes($"{FormatName}/{FormatVersion}\n")));
-                    WriteEntry(archive, MetaEntry, s => s.Write(Encoding.UTF8.GetBytes(MetaToJson(written, helper))));
-                    WriteEntry(archive, ModelEntry, s => SafeTensorsFormat.Write(s, model.state_dict()));
-                    if (helper is not null)
+                    WriteEntry(archive, OptimizerEntry, s =>
                     {
-                        WriteEntry(archive, OptimizerEntry, s =>
-                        {
-                            using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
-                            helper.save_state_dict(writer);
-                        });
-                    }
+                        using var writer = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
+                        helper.save_state_dict(writer);
+                    });
                 }
+            }
 
-                FileChecksum.Append(stream);
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            string cause = IsDiskFull(e) ? "the disk is full" : "the file system refused it";
-            throw new CheckpointFileException(path, $"Cannot write the checkpoint '{path}': {cause} ({e.Message}). "
-                + "A previous checkpoint under that name is unchanged and no partial file is left.", e);
-        }
+            FileChecksum.Append(stream);
+        }));
 
         return written;
     }
@@ -324,10 +315,6 @@ public sealed class Checkpoint : IDisposable
 
         return true;
     }
-
-    private static bool IsDiskFull(Exception e) =>
-        // ENOSPC on Linux and macOS; ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
-        e.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027);
 
     private static void CheckFormat(ZipArchive archive, string path)
     {

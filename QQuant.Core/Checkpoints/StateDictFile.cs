@@ -48,7 +48,7 @@ public static class StateDictFile
     /// <param name="path">The file; its extension picks the format.</param>
     /// <param name="stateDict">The tensors, on any device (copied to the CPU while writing).</param>
     /// <param name="metadata">Free-form strings for the safetensors header; other formats take none.</param>
-    /// <exception cref="CheckpointFileException">Unknown extension.</exception>
+    /// <exception cref="CheckpointFileException">Unknown extension, or the file cannot be written (a full disk, a folder that refuses it); a previous file under that name is left as it was.</exception>
     /// <exception cref="ArgumentException">Metadata for a format without a place for it, or a tensor type the format cannot store.</exception>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> stateDict, IReadOnlyDictionary<string, string>? metadata = null)
     {
@@ -60,7 +60,7 @@ public static class StateDictFile
             throw new ArgumentException($"Only .safetensors files carry metadata; '{path}' is a {extension} file.", nameof(metadata));
         }
 
-        AtomicFile.Write(path, stream =>
+        FileWriteFailure.Guard(path, "the state-dict file", () => AtomicFile.Write(path, stream =>
         {
             switch (extension)
             {
@@ -74,7 +74,7 @@ public static class StateDictFile
                     PyTorchPickleFormat.Write(stream, stateDict);
                     break;
             }
-        });
+        }));
     }
 
     /// <summary>Writes <paramref name="module"/>'s state dict (parameters and buffers) to <paramref name="path"/>.</summary>

@@ -37,10 +37,11 @@ public static class CheckpointFiles
             AtomicFile.TryDelete(temporary);
         }
 
-        AtomicFile.Write(latest, stream =>
+        // Where links are not allowed (some Windows accounts, some network file systems), latest.ckpt is a copy.
+        FileWriteFailure.Guard(latest, "the checkpoint", () => AtomicFile.Write(latest, stream =>
         {
             using FileStream source = File.OpenRead(full);
             source.CopyTo(stream);
-        });
+        }));
     }
 }

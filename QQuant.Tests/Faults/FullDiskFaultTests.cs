@@ -1,3 +1,4 @@
+using TorchSharp;
 using QQuant.Samples.Faults;
 using QQuant.Tests.Training;
 using QQuant.Training;
@@ -42,6 +43,30 @@ public sealed class FullDiskFaultTests
         Assert.Equal(["epoch_1.ckpt", "filler.bin", "latest.ckpt"], Directory.GetFiles(disk.Folder).Select(Path.GetFileName).Order());
         Assert.Equal(saved, File.ReadAllBytes(CheckpointFiles.Latest(disk.Folder)));
         Assert.Null(previous.Differs(CheckpointFiles.Latest(disk.Folder), 3));
+    }
+
+    [Fact]
+    public void A_state_dict_file_that_does_not_fit_throws_a_checkpoint_error_and_keeps_the_previous_file()
+    {
+        using var folder = new TemporaryFolder("qquant-disk");
+        SkipUnlessSmallDisks(folder.Path);
+        using SmallDisk disk = SmallDisk.Mount(Path.Combine(folder.Path, "disk"), 256 * 1024);
+        string path = Path.Combine(disk.Folder, "weights.safetensors");
+        using (var small = torch.nn.Linear(4, 2))
+        {
+            StateDictFile.Save(path, small);
+        }
+
+        byte[] before = File.ReadAllBytes(path);
+        disk.Fill(free: 0);
+
+        using var large = torch.nn.Linear(400, 400);
+        var e = Assert.Throws<CheckpointFileException>(() => StateDictFile.Save(path, large));
+
+        Assert.Equal(path, e.FilePath);
+        Assert.Contains($"Cannot write the state-dict file '{path}': the disk is full", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(["filler.bin", "weights.safetensors"], Directory.GetFiles(disk.Folder).Select(Path.GetFileName).Order());
     }
 
     [Fact]
