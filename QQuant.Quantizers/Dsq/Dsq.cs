@@ -19,11 +19,11 @@ public sealed class Dsq : QuantScheme<Dsq, DsqOptions>
 
     /// <inheritdoc />
     protected override Quantizer WeightQuantizer(QuantLayerSettings settings, DsqOptions options, long channels) =>
-        new DsqQuantizer(settings.WeightBits, ActivationSign.Signed, options.InitialAlpha);
+        new DsqQuantizer(settings.WeightBits, ActivationSign.Signed, options.InitialAlpha, options.WeightInit);
 
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, DsqOptions options) =>
-        new DsqQuantizer(settings.ActivationBits, options.ActivationSign, options.InitialAlpha);
+        new DsqQuantizer(settings.ActivationBits, options.ActivationSign, options.InitialAlpha, options.ActivationInit);
 
     /// <inheritdoc />
     protected override IEnumerable<string> OptionProblems(DsqOptions options) =>

@@ -26,7 +26,8 @@ namespace QQuant.Quantizers;
 /// <see cref="SoftQuantize"/> returns the differentiable surrogate itself.</para>
 /// <para>Initialisation: <c>l = min x</c>, <c>u = max x</c> (<c>l</c> no lower than 0 for an unsigned grid); a
 /// constant tensor gets <c>[c − ½, c + ½]</c>. α starts at its initial value (default 0.2) and is not changed by
-/// initialisation. One set of bounds per tensor.</para>
+/// initialisation. One set of bounds per tensor. With <see cref="RangeInitialization.Mse"/> the bounds are then
+/// the grid's ends inside that range with the least squared quantization error on a sample of the data.</para>
 /// </remarks>
 public sealed class DsqQuantizer : CalibratedQuantizer, IExportableQuantizer
 {
@@ -46,7 +47,8 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="bits">1..8.</param>
     /// <param name="sign">Unsigned keeps the lower bound at 0 or above; Signed and Auto take the data's range.</param>
     /// <param name="initialAlpha">α's starting value, in (0, 0.5).</param>
-    public DsqQuantizer(int bits, ActivationSign sign, double initialAlpha = 0.2)
+    /// <param name="initialization">How the bounds start from data.</param>
+    public DsqQuantizer(int bits, ActivationSign sign, double initialAlpha = 0.2, RangeInitialization initialization = RangeInitialization.MinMax)
         : base(nameof(DsqQuantizer), bits, sign, perChannel: false)
     {
         if (bits > 8)
@@ -59,11 +61,15 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IExportableQuantizer
             throw new ArgumentOutOfRangeException(nameof(initialAlpha), initialAlpha, "DSQ's alpha lies in (0, 0.5).");
         }
 
+        Initialization = initialization;
         _alpha = QuantizerMath.State(1, initialAlpha);
         _lower = QuantizerMath.State(1, 0.0);
         _upper = QuantizerMath.State(1, 1.0);
         RegisterComponents();
     }
+
+    /// <summary>How the bounds start from data.</summary>
+    public RangeInitialization Initialization { get; }
 
     /// <summary>The learnable characteristic variable α.</summary>
     public Parameter Alpha => _alpha;
@@ -149,7 +155,19 @@ public sealed class DsqQuantizer : CalibratedQuantizer, IExportableQuantizer
         Tensor constant = upper <= lower;
         _lower.copy_(where(constant, lower - 0.5, lower));
         _upper.copy_(where(constant, upper + 0.5, upper));
+        var range = new IntegerRange(0, (1 << Bits) - 1);
+        if (Initialization == RangeInitialization.Mse
+            && MseRange.WithOffset(statistics.Sample(), lower.item<double>(), upper.item<double>(), range) is { } grid)
+        {
+            // The levels l + kΔ are the grid's offset plus k steps.
+            _lower.fill_(grid.Offset);
+            _upper.fill_(grid.Offset + (range.Steps * grid.Step));
+        }
     }
+
+    /// <inheritdoc />
+    /// <remarks>A sample for the error search of <see cref="RangeInitialization.Mse"/>; none otherwise.</remarks>
+    protected override int SampleSize => Initialization == RangeInitialization.Mse ? MseRange.SampleSize : 0;
 
     /// <inheritdoc />
     protected override QuantizationPass? CreatePass(Tensor input)

@@ -10,10 +10,10 @@ public record LsqPlusOptions : LsqOptions
     public bool LearnOffset { get; set; } = true;
 
     /// <summary>
-    /// How the input's step and offset start: from the data's range (<see cref="LsqPlusInitialization.MinMax"/>, the
-    /// default) or by minimising the quantization's mean squared error on a sample of the data
-    /// (<see cref="LsqPlusInitialization.Mse"/>, the paper's initialisation). Both on the first training batch and in
-    /// calibration. Weights keep the paper's mean and deviation formula.
+    /// How the input's step and offset start: by minimising the quantization's mean squared error on a sample of the
+    /// data (<see cref="RangeInitialization.Mse"/>, the paper's initialisation and the default) or from the data's range
+    /// (<see cref="RangeInitialization.MinMax"/>). Both on the first training batch and in calibration. Weights keep
+    /// the paper's mean and deviation formula.
     /// </summary>
-    public LsqPlusInitialization ActivationInit { get; set; } = LsqPlusInitialization.MinMax;
+    public RangeInitialization ActivationInit { get; set; } = RangeInitialization.Mse;
 }

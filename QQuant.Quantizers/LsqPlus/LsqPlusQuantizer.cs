@@ -21,7 +21,7 @@ namespace QQuant.Quantizers;
 /// <c>s = (max − min) / (Qp − Qn)</c> and <c>β = min − Qn·s</c>, so the grid spans the data's range exactly. Without
 /// an offset, <c>s</c> is the smallest step whose grid covers <c>[min, max]</c>. Degenerate data (constant or
 /// all-zero) gives <c>s = 1</c>, and a constant is then represented exactly by the offset.</para>
-/// <para>With <see cref="LsqPlusInitialization.Mse"/> an activation instead starts from the grid with the least squared
+/// <para>With <see cref="RangeInitialization.Mse"/> an activation instead starts from the grid with the least squared
 /// quantization error on a sample of up to 65 536 of the initialisation values (kept by <see cref="TensorStatistics"/>):
 /// with an offset the grid's ends are searched inside <c>[min, max]</c>, without one the step is shrunk from the
 /// covering one. The min/max grid is kept unless a grid is strictly better, so degenerate data starts as above.</para>
@@ -45,7 +45,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="initialization">How an activation's step and offset start (weights: only MinMax, which means the paper's formula).</param>
     public LsqPlusQuantizer(
         int bits, TensorRole role, ActivationSign sign, long channels = 1, bool learnOffset = true, bool scaleGradient = true,
-        GradientScaleCount count = GradientScaleCount.Sample, LsqPlusInitialization initialization = LsqPlusInitialization.MinMax)
+        GradientScaleCount count = GradientScaleCount.Sample, RangeInitialization initialization = RangeInitialization.MinMax)
         : base(nameof(LsqPlusQuantizer), bits, sign, perChannel: channels > 1)
     {
         if (bits is < 2 or > 8)
@@ -63,7 +63,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
             throw new ArgumentException("LSQ+ activations have one step per tensor.", nameof(channels));
         }
 
-        if (role == TensorRole.Weight && initialization != LsqPlusInitialization.MinMax)
+        if (role == TensorRole.Weight && initialization != RangeInitialization.MinMax)
         {
             throw new ArgumentException(
                 "LSQ+ weights start from the paper's mean and deviation formula; the initialisation option is for activations.",
@@ -83,7 +83,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
     public TensorRole Role { get; }
 
     /// <summary>How an activation's step and offset start from the initialisation data.</summary>
-    public LsqPlusInitialization Initialization { get; }
+    public RangeInitialization Initialization { get; }
 
     /// <summary>True when the gradients of step and offset are multiplied by <c>1/√(N·Qp)</c>.</summary>
     public bool ScalesGradient { get; }
@@ -172,8 +172,8 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
     }
 
     /// <inheritdoc />
-    /// <remarks>A sample for the error search of <see cref="LsqPlusInitialization.Mse"/>; none otherwise.</remarks>
-    protected override int SampleSize => Initialization == LsqPlusInitialization.Mse ? MseRange.SampleSize : 0;
+    /// <remarks>A sample for the error search of <see cref="RangeInitialization.Mse"/>; none otherwise.</remarks>
+    protected override int SampleSize => Initialization == RangeInitialization.Mse ? MseRange.SampleSize : 0;
 
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)
@@ -194,7 +194,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
             Tensor step = QuantizerMath.OneWhereZero((max - min) / range.Steps);
             _step.copy_(step);
             _offset.copy_(min - range.Min * step);
-            if (Initialization == LsqPlusInitialization.Mse
+            if (Initialization == RangeInitialization.Mse
                 && MseRange.WithOffset(statistics.Sample(), min.item<double>(), max.item<double>(), range) is { } grid)
             {
                 _step.fill_(grid.Step);
@@ -208,7 +208,7 @@ public sealed class LsqPlusQuantizer : CalibratedQuantizer, IExportableQuantizer
         Tensor below = range.Min < 0 ? min.clamp_max(0) / range.Min : zeros_like(min);
         Tensor covering = maximum(above, below);
         _step.copy_(QuantizerMath.OneWhereZero(covering));
-        if (Initialization == LsqPlusInitialization.Mse
+        if (Initialization == RangeInitialization.Mse
             && MseRange.Step(statistics.Sample(), covering.item<double>(), range) is { } shrunk)
         {
             _step.fill_(shrunk);

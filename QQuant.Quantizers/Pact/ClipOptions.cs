@@ -6,15 +6,15 @@ namespace QQuant.Quantizers;
 public record ClipOptions : QuantLayerOptions
 {
     /// <summary>
-    /// The input's starting clipping level, or null (the default) to take it from data:
-    /// <c>min(max|x|, mean|x| + 3·std|x|)</c> of the first training batch or of the calibration batches.
+    /// The input's starting clipping level, or null (the default) to take it from data (<see cref="ActivationInit"/>)
+    /// of the first training batch or of the calibration batches.
     /// </summary>
     public double? InitialClip { get; set; }
 
     /// <summary>
-    /// How the input's clip starts from data when <see cref="InitialClip"/> is null: the spread of the data
-    /// (<see cref="ClipInitialization.MeanStd"/>) or the least squared quantization error on the layer's own grid
-    /// (<see cref="ClipInitialization.Mse"/>).
+    /// How the input's clip starts from data when <see cref="InitialClip"/> is null: the least squared quantization
+    /// error on the layer's own grid (<see cref="ClipInitialization.Mse"/>, the default) or the spread of the data
+    /// (<see cref="ClipInitialization.MeanStd"/>).
     /// </summary>
-    public ClipInitialization ActivationInit { get; set; } = ClipInitialization.MeanStd;
+    public ClipInitialization ActivationInit { get; set; } = ClipInitialization.Mse;
 }

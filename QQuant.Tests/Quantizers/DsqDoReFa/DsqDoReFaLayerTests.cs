@@ -169,7 +169,12 @@ public class DsqDoReFaLayerTests
         using var scope = NewDisposeScope();
         // The layer's quantizers initialise from the first batch and the weight; hand-built quantizers do the same.
         using var linear = nn.Linear(4, 3, dtype: float64);
-        using var layer = new QuantizedLinear(linear, Dsq.Instance, Settings<DsqOptions>(2, 4));
+        using var layer = new QuantizedLinear(linear, Dsq.Instance, Settings<DsqOptions>(2, 4, o =>
+        {
+            // The twins below start from min/max, the constructor's default.
+            o.ActivationInit = RangeInitialization.MinMax;
+            o.WeightInit = RangeInitialization.MinMax;
+        }));
         layer.to(float64);
         layer.train();
         Tensor x = Matrix([2, 4], -1, 0.3, 0.8, 2, 0.1, -0.4, 1.2, 0.6);

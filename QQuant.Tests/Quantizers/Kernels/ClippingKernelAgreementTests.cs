@@ -161,6 +161,9 @@ public sealed class ClippingKernelAgreementTests
         { [4, 33], 2, true },
         { [2, 16, 56, 56], 4, false },
         { [16, 3, 5, 5], 3, true },
+        // More than two pieces of ParallelRows.MinimumPiece elements: the kernel runs in parallel pieces.
+        { [4, 16, 64, 64], 2, false },
+        { [4, 16, 64, 64], 4, true },
     };
 
     [Theory]

@@ -196,7 +196,7 @@ public class LsqLayerTests
         using var scope = NewDisposeScope();
         using var generator = new Generator(4);
         using Conv2d conv = nn.Conv2d(2, 3, 3, padding: 1, dtype: float64);
-        using var layer = new QuantizedConv2d(conv, LsqPlus.Instance, Settings(new LsqPlusOptions { PerChannelWeights = true }, w: 4, a: 2));
+        using var layer = new QuantizedConv2d(conv, LsqPlus.Instance, Settings(new LsqPlusOptions { PerChannelWeights = true, ActivationInit = RangeInitialization.MinMax }, w: 4, a: 2));
         layer.to(float64);
         Tensor x = randn([2, 2, 5, 5], dtype: float64, generator: generator);
 

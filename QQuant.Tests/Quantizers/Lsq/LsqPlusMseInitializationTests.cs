@@ -11,14 +11,14 @@ using static TorchSharp.torch;
 namespace QQuant.Tests.Quantizers.Lsq;
 
 /// <summary>
-/// LSQ+'s MSE initialisation of an activation (<see cref="LsqPlusInitialization.Mse"/>): the step (and offset) with the
+/// LSQ+'s MSE initialisation of an activation (<see cref="RangeInitialization.Mse"/>): the step (and offset) with the
 /// least squared quantization error on the data, checked against a hand-computed minimum and an exhaustive search; the
 /// default stays min/max; calibration and the first training batch agree; the option binds from a JSON policy.
 /// </summary>
 public class LsqPlusMseInitializationTests
 {
     private static LsqPlusQuantizer Activation(
-        int bits, ActivationSign sign, bool learnOffset, LsqPlusInitialization initialization, bool float64Module = true)
+        int bits, ActivationSign sign, bool learnOffset, RangeInitialization initialization, bool float64Module = true)
     {
         var quantizer = new LsqPlusQuantizer(bits, TensorRole.Activation, sign, learnOffset: learnOffset, initialization: initialization);
         if (float64Module)
@@ -57,8 +57,8 @@ public class LsqPlusMseInitializationTests
         // Min/max gives the covering step 4/3.
         using var scope = NewDisposeScope();
         double[] data = [1, 1, 1, 1, 1, 1, 1, 1, 4];
-        using LsqPlusQuantizer mse = Activation(2, ActivationSign.Unsigned, learnOffset: false, LsqPlusInitialization.Mse);
-        using LsqPlusQuantizer minMax = Activation(2, ActivationSign.Unsigned, learnOffset: false, LsqPlusInitialization.MinMax);
+        using LsqPlusQuantizer mse = Activation(2, ActivationSign.Unsigned, learnOffset: false, RangeInitialization.Mse);
+        using LsqPlusQuantizer minMax = Activation(2, ActivationSign.Unsigned, learnOffset: false, RangeInitialization.MinMax);
 
         mse.InitializeFrom(Vector(data));
         minMax.InitializeFrom(Vector(data));
@@ -76,7 +76,7 @@ public class LsqPlusMseInitializationTests
         using var scope = NewDisposeScope();
         double[] data = Skewed();
         const int qn = 0, qp = 7;
-        using LsqPlusQuantizer q = Activation(3, ActivationSign.Unsigned, learnOffset: true, LsqPlusInitialization.Mse);
+        using LsqPlusQuantizer q = Activation(3, ActivationSign.Unsigned, learnOffset: true, RangeInitialization.Mse);
 
         q.InitializeFrom(Vector(data));
 
@@ -108,8 +108,8 @@ public class LsqPlusMseInitializationTests
         // Evenly spread data is what min/max suits; the search may only match or beat it.
         using var scope = NewDisposeScope();
         double[] data = [.. Enumerable.Range(0, 64).Select(i => i / 8.0)];
-        using LsqPlusQuantizer mse = Activation(3, ActivationSign.Unsigned, learnOffset, LsqPlusInitialization.Mse);
-        using LsqPlusQuantizer minMax = Activation(3, ActivationSign.Unsigned, learnOffset, LsqPlusInitialization.MinMax);
+        using LsqPlusQuantizer mse = Activation(3, ActivationSign.Unsigned, learnOffset, RangeInitialization.Mse);
+        using LsqPlusQuantizer minMax = Activation(3, ActivationSign.Unsigned, learnOffset, RangeInitialization.MinMax);
 
         mse.InitializeFrom(Vector(data));
         minMax.InitializeFrom(Vector(data));
@@ -127,7 +127,7 @@ public class LsqPlusMseInitializationTests
     public void Degenerate_data_falls_back_to_the_min_max_state(bool learnOffset, double value, double step, double offset)
     {
         using var scope = NewDisposeScope();
-        using LsqPlusQuantizer q = Activation(3, ActivationSign.Signed, learnOffset, LsqPlusInitialization.Mse);
+        using LsqPlusQuantizer q = Activation(3, ActivationSign.Signed, learnOffset, RangeInitialization.Mse);
 
         q.InitializeFrom(full(2, 3, value, dtype: float64));
 
@@ -139,21 +139,21 @@ public class LsqPlusMseInitializationTests
     }
 
     [Fact]
-    public void The_default_is_min_max_and_gives_exactly_the_range_formula()
+    public void The_constructor_defaults_to_min_max_with_exactly_the_range_formula_and_the_scheme_to_mse()
     {
         using var scope = NewDisposeScope();
         double[] data = Skewed();
         using var byDefault = new LsqPlusQuantizer(3, TensorRole.Activation, ActivationSign.Unsigned);
-        using LsqPlusQuantizer minMax = Activation(3, ActivationSign.Unsigned, true, LsqPlusInitialization.MinMax, float64Module: false);
-        using LsqPlusQuantizer mse = Activation(3, ActivationSign.Unsigned, true, LsqPlusInitialization.Mse, float64Module: false);
+        using LsqPlusQuantizer minMax = Activation(3, ActivationSign.Unsigned, true, RangeInitialization.MinMax, float64Module: false);
+        using LsqPlusQuantizer mse = Activation(3, ActivationSign.Unsigned, true, RangeInitialization.Mse, float64Module: false);
         Tensor x = Vector(data).to(float32);
 
         byDefault.InitializeFrom(x);
         minMax.InitializeFrom(x);
         mse.InitializeFrom(x);
 
-        Assert.Equal(LsqPlusInitialization.MinMax, new LsqPlusOptions().ActivationInit);
-        Assert.Equal(LsqPlusInitialization.MinMax, byDefault.Initialization);
+        Assert.Equal(RangeInitialization.Mse, new LsqPlusOptions().ActivationInit);
+        Assert.Equal(RangeInitialization.MinMax, byDefault.Initialization);
         // s = (max − min)/7 and β = min, computed in float64 from the float32 data, stored in float32.
         double min = Values(x).Min(), max = Values(x).Max();
         Identical(tensor(new[] { (max - min) / 7 }, float64).to(float32), byDefault.Step);
@@ -167,7 +167,7 @@ public class LsqPlusMseInitializationTests
     public void Weights_keep_the_papers_formula()
     {
         Assert.Throws<ArgumentException>(() => new LsqPlusQuantizer(
-            4, TensorRole.Weight, ActivationSign.Signed, learnOffset: false, initialization: LsqPlusInitialization.Mse));
+            4, TensorRole.Weight, ActivationSign.Signed, learnOffset: false, initialization: RangeInitialization.Mse));
     }
 
     [Theory]
@@ -178,9 +178,9 @@ public class LsqPlusMseInitializationTests
         // 2 × 3 × 120 × 100 = 72 000 values: more than the 65 536 sampled, so every second one is searched.
         using var scope = NewDisposeScope();
         Tensor batch = Normal(7, float32, 2, 3, 120, 100).exp();
-        using LsqPlusQuantizer calibrated = Activation(4, ActivationSign.Auto, learnOffset, LsqPlusInitialization.Mse, float64Module: false);
-        using LsqPlusQuantizer trained = Activation(4, ActivationSign.Auto, learnOffset, LsqPlusInitialization.Mse, float64Module: false);
-        using LsqPlusQuantizer minMax = Activation(4, ActivationSign.Auto, learnOffset, LsqPlusInitialization.MinMax, float64Module: false);
+        using LsqPlusQuantizer calibrated = Activation(4, ActivationSign.Auto, learnOffset, RangeInitialization.Mse, float64Module: false);
+        using LsqPlusQuantizer trained = Activation(4, ActivationSign.Auto, learnOffset, RangeInitialization.Mse, float64Module: false);
+        using LsqPlusQuantizer minMax = Activation(4, ActivationSign.Auto, learnOffset, RangeInitialization.MinMax, float64Module: false);
 
         QuantCalibration.Calibrate(calibrated, [batch]);
         trained.train();
@@ -202,8 +202,8 @@ public class LsqPlusMseInitializationTests
     {
         using var scope = NewDisposeScope();
         Tensor[] batches = [Normal(8, float32, 300, 200).exp(), Normal(9, float32, 100, 200).exp()];
-        using LsqPlusQuantizer split = Activation(4, ActivationSign.Unsigned, true, LsqPlusInitialization.Mse, float64Module: false);
-        using LsqPlusQuantizer whole = Activation(4, ActivationSign.Unsigned, true, LsqPlusInitialization.Mse, float64Module: false);
+        using LsqPlusQuantizer split = Activation(4, ActivationSign.Unsigned, true, RangeInitialization.Mse, float64Module: false);
+        using LsqPlusQuantizer whole = Activation(4, ActivationSign.Unsigned, true, RangeInitialization.Mse, float64Module: false);
 
         QuantCalibration.Calibrate(split, batches);
         QuantCalibration.Calibrate(whole, [cat(batches)]);
@@ -224,22 +224,25 @@ public class LsqPlusMseInitializationTests
         QuantPolicy bound = Bind(PolicyJson("mse"));
 
         Assert.Equal(
-            QuantPolicy.For<Conv2d>().Use<LSQPlusConv, LsqPlusOptions>(4, 4, o => o.ActivationInit = LsqPlusInitialization.Mse).Build(),
+            QuantPolicy.For<Conv2d>().Use<LSQPlusConv, LsqPlusOptions>(4, 4, o => o.ActivationInit = RangeInitialization.Mse).Build(),
             bound);
         Assert.Equal(bound, Bind(PolicyJson("MSE")));
-        Assert.Equal(QuantPolicy.For<Conv2d>().Use<LSQPlusConv>(4, 4).Build(), Bind(PolicyJson("minMax")));
+        Assert.Equal(QuantPolicy.For<Conv2d>().Use<LSQPlusConv>(4, 4).Build(), bound);
+        Assert.Equal(
+            QuantPolicy.For<Conv2d>().Use<LSQPlusConv, LsqPlusOptions>(4, 4, o => o.ActivationInit = RangeInitialization.MinMax).Build(),
+            Bind(PolicyJson("minMax")));
 
         Sequential model = SmallModel(5);
         model.Quantize(bound);
         QuantizedLayer conv = LayerAt(model, "conv");
         var input = Assert.IsType<LsqPlusQuantizer>(conv.InputQuantizer);
-        Assert.Equal(LsqPlusInitialization.Mse, input.Initialization);
-        Assert.Equal(LsqPlusInitialization.MinMax, Assert.IsType<LsqPlusQuantizer>(conv.WeightQuantizer).Initialization);
+        Assert.Equal(RangeInitialization.Mse, input.Initialization);
+        Assert.Equal(RangeInitialization.MinMax, Assert.IsType<LsqPlusQuantizer>(conv.WeightQuantizer).Initialization);
 
         // Calibrating the model gives its first input quantizer the state a lone MSE quantizer takes from the images.
         Tensor images = Normal(11, float32, 4, 3, 6, 6).exp();
         QuantCalibration.Calibrate(model, [images]);
-        using LsqPlusQuantizer alone = Activation(4, ActivationSign.Auto, true, LsqPlusInitialization.Mse, float64Module: false);
+        using LsqPlusQuantizer alone = Activation(4, ActivationSign.Auto, true, RangeInitialization.Mse, float64Module: false);
         alone.InitializeFrom(images);
         Identical(alone.Step, input.Step);
         Identical(alone.Offset!, input.Offset!);

@@ -168,7 +168,7 @@ public class ClipMseInitializationTests
     }
 
     [Fact]
-    public void The_default_is_the_spread_statistic_and_an_initial_clip_wins_over_the_search()
+    public void The_constructor_defaults_to_the_spread_statistic_the_scheme_to_mse_and_an_initial_clip_wins()
     {
         using var scope = NewDisposeScope();
         double[] data = Skewed();
@@ -179,7 +179,7 @@ public class ClipMseInitializationTests
 
         byDefault.InitializeFrom(Vector(data));
 
-        Assert.Equal(ClipInitialization.MeanStd, new ClipOptions().ActivationInit);
+        Assert.Equal(ClipInitialization.Mse, new ClipOptions().ActivationInit);
         Assert.Equal(ClipInitialization.MeanStd, byDefault.Initialization);
         double mean = data.Average(), std = Math.Sqrt(data.Sum(x => (x - mean) * (x - mean)) / (data.Length - 1));
         Assert.Equal(Math.Min(data.Max(), mean + 3 * std), Alpha(byDefault), 9);

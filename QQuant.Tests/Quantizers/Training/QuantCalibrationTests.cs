@@ -141,7 +141,7 @@ public sealed class QuantCalibrationTests
     public void LSQ_plus_steps_and_offsets_come_from_the_range_of_all_batches_and_the_weight_spread()
     {
         using var scope = NewDisposeScope();
-        Sequential model = Model(QuantPolicy.For<Linear>().Use<LSQPlusLinear>(4, 4));
+        Sequential model = Model(QuantPolicy.For<Linear>().Use<LSQPlusLinear, LsqPlusOptions>(4, 4, o => o.ActivationInit = RangeInitialization.MinMax));
         Tensor[] batches = Batches();
         var first = Layer<QuantizedLinear>(model, 0);
         var second = Layer<QuantizedLinear>(model, 2);
@@ -177,8 +177,12 @@ public sealed class QuantCalibrationTests
         using var scope = NewDisposeScope();
         Tensor[] batches = Batches();
         double[] x = Flat(batches);
-        Sequential pact = Model(QuantPolicy.For<Linear>().Use<PACTLinear>(4, 4));
-        Sequential dsq = Model(QuantPolicy.For<Linear>().Use<DSQLinear>(4, 4));
+        Sequential pact = Model(QuantPolicy.For<Linear>().Use<PACTLinear, ClipOptions>(4, 4, o => o.ActivationInit = ClipInitialization.MeanStd));
+        Sequential dsq = Model(QuantPolicy.For<Linear>().Use<DSQLinear, DsqOptions>(4, 4, o =>
+        {
+            o.ActivationInit = RangeInitialization.MinMax;
+            o.WeightInit = RangeInitialization.MinMax;
+        }));
 
         QuantCalibration.Calibrate(pact, batches);
         QuantCalibration.Calibrate(dsq, batches);
