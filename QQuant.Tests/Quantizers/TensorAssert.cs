@@ -9,6 +9,16 @@ internal static class TensorAssert
     /// <summary>A float64 vector.</summary>
     public static Tensor Vector(params double[] values) => tensor(values, dtype: float64);
 
+    /// <summary>
+    /// A post-ReLU activation's shape for the MSE-start tests: 990 exponential quantiles (scale 0.3, moved by
+    /// <paramref name="shift"/>) plus 10 outliers 2.5, 2.75, ..., 4.75.
+    /// </summary>
+    public static double[] Skewed(double shift = 0) =>
+    [
+        .. Enumerable.Range(0, 990).Select(i => (-0.3 * Math.Log(1 - ((i + 0.5) / 990))) + shift),
+        .. Enumerable.Range(0, 10).Select(j => 2.5 + (0.25 * j)),
+    ];
+
     /// <summary>A float64 tensor of the given shape, filled row-major.</summary>
     public static Tensor Matrix(long[] shape, params double[] values) => tensor(values, dtype: float64).reshape(shape);
 

@@ -29,12 +29,6 @@ public class DsqMseInitializationTests
         });
     }
 
-    // 990 exponential quantiles (scale 0.3) plus 10 outliers 2.5, 2.75, ..., 4.75: a post-ReLU activation's shape.
-    private static double[] Skewed() =>
-    [
-        .. Enumerable.Range(0, 990).Select(i => -0.3 * Math.Log(1 - (i + 0.5) / 990)),
-        .. Enumerable.Range(0, 10).Select(j => 2.5 + 0.25 * j),
-    ];
 
     private static DsqQuantizer Make(int bits, ActivationSign sign, RangeInitialization initialization)
     {
