@@ -168,7 +168,7 @@ public sealed class DistributedTrainingTests : IDisposable
         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"{clock.Elapsed}");
         // (Lines may start with the terminal codes dotnet prints, so the error is found by its text.)
         string error = Assert.Single(output.Split('\n'), l => l.Contains("error: ", StringComparison.Ordinal));
-        Assert.Contains("samples_per_gpu", error, StringComparison.Ordinal);
+        Assert.Contains("data:samplesPerGpu: must be at least 1", error, StringComparison.Ordinal);
     }
 
     [Fact]
