@@ -17,7 +17,7 @@ public static class AnalysisHtml
 
     /// <summary>
     /// Writes the page to <paramref name="htmlPath"/> and the report's JSON (<see cref="AnalysisJson"/>) next to it,
-    /// as <c>&lt;htmlPath without .html&gt;.json</c>, each atomically.
+    /// as <c>&lt;htmlPath without .html&gt;.json</c>: both or neither (<see cref="AtomicFile.WriteAll"/>).
     /// </summary>
     /// <returns>The JSON file's path.</returns>
     public static string Save(AnalysisReport report, string htmlPath)
@@ -28,8 +28,7 @@ public static class AnalysisHtml
         string jsonPath = Path.ChangeExtension(full, ".json");
         string html = Render(report);
         string json = AnalysisJson.Write(report);
-        AtomicFile.Write(full, s => s.Write(Encoding.UTF8.GetBytes(html)));
-        AtomicFile.Write(jsonPath, s => s.Write(Encoding.UTF8.GetBytes(json)));
+        AtomicFile.WriteAll([(full, s => s.Write(Encoding.UTF8.GetBytes(html))), (jsonPath, s => s.Write(Encoding.UTF8.GetBytes(json)))]);
         return jsonPath;
     }
 

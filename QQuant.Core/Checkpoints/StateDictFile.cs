@@ -23,11 +23,12 @@ public static class StateDictFile
     public static Dictionary<string, Tensor> Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string extension = ExtensionOf(path);
         if (!File.Exists(path))
         {
             throw new CheckpointFileException(path, $"The state-dict file '{path}' does not exist.");
         }
+
+        string extension = ExtensionOf(path);
 
         if (Checkpoint.IsCheckpoint(path))
         {

@@ -52,17 +52,34 @@ internal static class AnalyzeCommand
                 throw new QQuantException($"qquant analyze: missing {string.Join(", ", missing)}; see 'qquant analyze --help'.");
             }
 
+            // Every input is checked, and both files to be written, before the models are opened: a bad --save-path
+            // fails now, not after the analysis.
             FileInfo? dataConfig = parsed.GetValue(data);
             string? imagePath = parsed.GetValue(image);
-            var request = new AnalysisRequest(ConfigDocument.Load(values[0]!), values[2]!, ConfigDocument.Load(values[1]!), values[3]!)
+            ConfigDocument floatConfig = ConfigDocument.Load(values[0]!);
+            ConfigDocument quantizedConfig = ConfigDocument.Load(values[1]!);
+            string floatCheckpoint = FilePaths.RequireExisting(values[2]!, required[2].Option.Name);
+            string quantizedCheckpoint = FilePaths.RequireExisting(values[3]!, required[3].Option.Name);
+            if (dataConfig is not null && parsed.GetValue(samples) < 1)
             {
-                Images = imagePath is null ? [] : [imagePath],
+                throw new QQuantException($"--samples: must be at least 1 (val images to analyse), got {parsed.GetValue(samples)}.");
+            }
+
+            var request = new AnalysisRequest(floatConfig, floatCheckpoint, quantizedConfig, quantizedCheckpoint)
+            {
+                Images = imagePath is null ? [] : [FilePaths.RequireExisting(imagePath, "image")],
                 Data = dataConfig is null ? null : ConfigDocument.Load(dataConfig.FullName),
                 Samples = parsed.GetValue(samples),
                 Device = Devices.Parse(parsed.GetValue(device) ?? parsed.GetValue(deviceArg) ?? "cpu", "--device"),
                 Sensitivity = !parsed.GetValue(noSensitivity),
             };
-            string html = Path.GetFullPath(parsed.GetValue(savePath) ?? parsed.GetValue(savePathArg) ?? "model_analysis.html");
+            string html = FilePaths.RequireWritable(parsed.GetValue(savePath) ?? parsed.GetValue(savePathArg) ?? "model_analysis.html", "--save-path");
+            if (Path.GetExtension(html).Equals(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new QQuantException($"--save-path: '{html}' ends in .json, the name of the report's JSON beside the page; name the page .html.");
+            }
+
+            FilePaths.RequireWritable(Path.ChangeExtension(html, ".json"), "--save-path (its JSON)");
             using ServiceProvider services = CliServices.Create();
             AnalysisReport report = services.GetRequiredService<ClassifierAnalyzer>().Analyze(request);
             string json = AnalysisHtml.Save(report, html);

@@ -14,6 +14,8 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class ExportCommand
 {
+    private const int MinimumOpset = 21;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with (model, quantTransformer, data.test)." };
@@ -53,17 +55,33 @@ internal static class ExportCommand
                 "qdq" => OnnxQuantFormat.Qdq,
                 string other => throw new QQuantException($"--format: unknown format '{other}'; use qcdq or qdq."),
             };
-            string checkpointPath = parsed.GetValue(checkpoint)!.FullName;
-            string target = parsed.GetValue(outFile)?.FullName ?? Path.ChangeExtension(checkpointPath, ".onnx");
-            using ServiceProvider services = CliServices.Create();
+            if (parsed.GetValue(opset) < MinimumOpset)
+            {
+                throw new QQuantException($"--opset: {parsed.GetValue(opset)} is too old; the export writes opset {MinimumOpset} or later (per-channel and 4-bit Q/DQ).");
+            }
+
+            // Every input is checked, and every file to be written, before the model is built or anything is written:
+            // a bad --aligned-checkpoint fails now, not after the ONNX file is there.
+            long[]? shape = parsed.GetValue(inputShape) is { } text ? ParseShape(text) : null;
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
+            string checkpointPath = FilePaths.RequireExisting(parsed.GetValue(checkpoint)!.FullName, "checkpoint");
+            string target = FilePaths.RequireWritable(parsed.GetValue(outFile)?.FullName ?? Path.ChangeExtension(checkpointPath, ".onnx"), "--out");
+            string? aligned = parsed.GetValue(alignedCheckpoint) is { } alignedFile ? FilePaths.RequireWritable(alignedFile.FullName, "--aligned-checkpoint") : null;
+            if (target == checkpointPath || target == aligned)
+            {
+                throw new QQuantException($"--out: '{target}' is {(target == checkpointPath ? "the checkpoint being exported" : "the --aligned-checkpoint too")}; name another file.");
+            }
+
+            bool verifying = parsed.GetValue(verify);
+            using ServiceProvider services = CliServices.Create();
+            ClassifierTrainer trainer = services.GetRequiredService<ClassifierTrainer>();
+            ImageDataset? verifyImages = verifying ? TestSplit(trainer, document, "--verify") : null;
             using ClassifierInference inference = services.GetRequiredService<ClassifierFactory>().OpenForInference(document.ToConfiguration(), checkpointPath);
             using var scope = NewDisposeScope();
-            long[]? shape = parsed.GetValue(inputShape) is { } text ? ParseShape(text) : null;
             var exportOptions = new OnnxExportOptions
             {
                 InputShape = shape,
-                SampleInput = shape is null ? TestImages(services.GetRequiredService<ClassifierTrainer>(), document, parsed.GetValue(quantizeOutputs) ? 64 : 1) : null,
+                SampleInput = shape is null ? TestImages(trainer, document, parsed.GetValue(quantizeOutputs) ? 64 : 1) : null,
                 QuantizeConvolutionOutputs = parsed.GetValue(quantizeOutputs),
                 RoundZeroPoints = parsed.GetValue(roundZeroPoints),
                 Opset = parsed.GetValue(opset),
@@ -74,12 +92,9 @@ internal static class ExportCommand
             };
             OnnxExportReport report = inference.Model.ExportOnnx(target, exportOptions);
             output.WriteLine(report.ToString());
-            ClassifierTrainer trainer = services.GetRequiredService<ClassifierTrainer>();
-            bool verifying = parsed.GetValue(verify);
-            string? aligned = parsed.GetValue(alignedCheckpoint)?.FullName;
-            if (verifying)
+            if (verifyImages is not null)
             {
-                Verify(output, "as trained", trainer, document, inference.Model, target);
+                Verify(output, "as trained", verifyImages, inference.Model, target);
             }
 
             if (verifying || aligned is not null)
@@ -87,9 +102,9 @@ internal static class ExportCommand
                 IReadOnlyList<AlignedBias> moved = inference.Model.AlignBiasesToIntegerGrid(exportOptions);
                 output.WriteLine(FormattableString.Invariant(
                     $"aligned the biases of {moved.Count} convolutions to the int32 grid (largest move {moved.Select(m => m.LargestMoveInCodes).DefaultIfEmpty(0).Max():F3} codes)"));
-                if (verifying)
+                if (verifyImages is not null)
                 {
-                    Verify(output, "biases aligned", trainer, document, inference.Model, target);
+                    Verify(output, "biases aligned", verifyImages, inference.Model, target);
                 }
 
                 if (aligned is not null)
@@ -114,9 +129,8 @@ internal static class ExportCommand
             : throw new QQuantException($"--input-shape: '{text}' is not N,C,H,W with positive sizes (for example 1,1,32,32).");
     }
 
-    private static void Verify(TextWriter output, string what, ClassifierTrainer trainer, ConfigDocument config, ImageClassifier model, string onnxPath)
+    private static void Verify(TextWriter output, string what, ImageDataset test, ImageClassifier model, string onnxPath)
     {
-        ImageDataset test = trainer.BuildDataset(config, trainer.BindData(config, trainer.Bind(config)).Test, "data:test");
         using var onnx = OnnxClassifier.Load(onnxPath);
         OnnxAgreement agreement = OnnxAgreement.Measure(model, onnx, new DataLoader(test, new DataLoaderOptions { BatchSize = 250 }));
         output.WriteLine(FormattableString.Invariant(
@@ -134,6 +148,19 @@ internal static class ExportCommand
         catch (QQuantException e)
         {
             throw new QQuantException($"The export traces the model on test images, and the config's test split cannot be read ({e.Message}); pass --input-shape N,C,H,W instead.");
+        }
+    }
+
+    // The config's test split, opened before the export so --verify cannot fail on it after the ONNX file is written.
+    private static ImageDataset TestSplit(ClassifierTrainer trainer, ConfigDocument config, string option)
+    {
+        try
+        {
+            return trainer.BuildDataset(config, trainer.BindData(config, trainer.Bind(config)).Test, "data:test");
+        }
+        catch (QQuantException e)
+        {
+            throw new QQuantException($"{option} runs the config's test split, which cannot be read: {e.Message}", e);
         }
     }
 }

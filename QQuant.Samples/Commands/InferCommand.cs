@@ -26,12 +26,15 @@ internal static class InferCommand
         };
         command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
-            using ServiceProvider services = CliServices.Create();
+            // Every file and the device are checked before the model is built.
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
+            string checkpointPath = FilePaths.RequireExisting(parsed.GetValue(checkpoint)!.FullName, "checkpoint");
+            string[] imagePaths = [.. parsed.GetValue(images)!.Select(i => FilePaths.RequireExisting(i.FullName, "image"))];
             var inferenceOptions = new InferenceOptions { Device = Devices.Parse(parsed.GetValue(device)!, "--device") };
+            using ServiceProvider services = CliServices.Create();
             using ClassifierInference inference = services.GetRequiredService<ClassifierFactory>()
-                .OpenForInference(document.ToConfiguration(), parsed.GetValue(checkpoint)!.FullName, inferenceOptions);
-            foreach (Prediction p in inference.Predict([.. parsed.GetValue(images)!.Select(i => i.FullName)]))
+                .OpenForInference(document.ToConfiguration(), checkpointPath, inferenceOptions);
+            foreach (Prediction p in inference.Predict(imagePaths))
             {
                 output.WriteLine(PythonDict(p));
             }

@@ -34,32 +34,26 @@ internal static class PlanCommand
         model.AcceptOnlyFromAmong([.. Models.Keys]);
         var format = new Option<string>("--format") { Description = "How to print the report.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "markdown", "json");
+        var verbose = CliErrors.VerboseOption();
         var command = new Command("plan", "Print what a JSON policy would do to a TorchVision model, changing nothing.")
         {
-            config, section, model, format,
+            config, section, model, format, verbose,
         };
-        command.SetAction(parsed =>
+        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
         {
             QuantLayerRegistry layers = new ServiceCollection().AddQQuant().AddQuantizers().Layers;
-            try
+            string path = FilePaths.RequireExisting(parsed.GetValue(config)!.FullName, "--config");
+            QuantPolicy policy = QuantPolicy.FromJsonFile(path, layers, parsed.GetValue(section)!);
+            using nn.Module<Tensor, Tensor> network = Models[parsed.GetValue(model)!](10);
+            QuantizationReport report = network.PlanQuantization(policy);
+            output.WriteLine(parsed.GetValue(format) switch
             {
-                QuantPolicy policy = QuantPolicy.FromJsonFile(parsed.GetValue(config)!.FullName, layers, parsed.GetValue(section)!);
-                using nn.Module<Tensor, Tensor> network = Models[parsed.GetValue(model)!](10);
-                QuantizationReport report = network.PlanQuantization(policy);
-                output.WriteLine(parsed.GetValue(format) switch
-                {
-                    "markdown" => report.ToMarkdown(),
-                    "json" => report.ToJson(),
-                    _ => report.ToString(),
-                });
-                return 0;
-            }
-            catch (QQuantException e)
-            {
-                error.WriteLine(e.Message);
-                return 1;
-            }
-        });
+                "markdown" => report.ToMarkdown(),
+                "json" => report.ToJson(),
+                _ => report.ToString(),
+            });
+            return 0;
+        }));
         return command;
     }
 }

@@ -33,10 +33,9 @@ internal static class PredictCommand
         {
             ClassifierFactory factory = new ServiceCollection().AddQQuant().AddQuantizers().AddVision().Services
                 .BuildServiceProvider().GetRequiredService<ClassifierFactory>();
-            string[] paths = [.. parsed.GetValue(images)!.Select(i => i.FullName)];
             IReadOnlyList<Prediction> predictions = parsed.GetValue(onnx) is { } model
-                ? PredictOnnx(factory, model.FullName, paths, parsed.GetValue(config) is not null || parsed.GetValue(checkpoint) is not null)
-                : PredictTorch(factory, parsed.GetValue(config), parsed.GetValue(checkpoint), paths, parsed.GetValue(device)!);
+                ? PredictOnnx(factory, model.FullName, parsed.GetValue(images)!, parsed.GetValue(config) is not null || parsed.GetValue(checkpoint) is not null, parsed.GetValue(device)!)
+                : PredictTorch(factory, parsed.GetValue(config), parsed.GetValue(checkpoint), parsed.GetValue(images)!, parsed.GetValue(device)!);
             foreach (Prediction p in predictions)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -48,25 +47,40 @@ internal static class PredictCommand
         return command;
     }
 
-    private static IReadOnlyList<Prediction> PredictOnnx(ClassifierFactory factory, string model, string[] images, bool withConfig)
+    private static IReadOnlyList<Prediction> PredictOnnx(ClassifierFactory factory, string model, FileInfo[] images, bool withConfig, string device)
     {
         if (withConfig)
         {
             throw new QQuantException("--onnx takes the model, class names and pipeline from the ONNX file: leave out --config and --checkpoint.");
         }
 
-        using OnnxClassifier classifier = factory.OpenOnnx(model);
-        return classifier.Predict(images);
+        if (!device.Equals("cpu", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new QQuantException($"--device: '{device}' is not used with --onnx, which ONNX Runtime runs on the CPU; leave out --device (or use --config and --checkpoint).");
+        }
+
+        // Every file is checked before the model is opened.
+        string modelPath = FilePaths.RequireExisting(model, "--onnx");
+        string[] paths = Images(images);
+        using OnnxClassifier classifier = factory.OpenOnnx(modelPath);
+        return classifier.Predict(paths);
     }
 
-    private static IReadOnlyList<Prediction> PredictTorch(ClassifierFactory factory, FileInfo? config, FileInfo? checkpoint, string[] images, string device)
+    private static IReadOnlyList<Prediction> PredictTorch(ClassifierFactory factory, FileInfo? config, FileInfo? checkpoint, FileInfo[] images, string device)
     {
         if (config is null)
         {
             throw new QQuantException("predict needs --config (with --checkpoint) or --onnx.");
         }
 
-        using ClassifierInference inference = factory.OpenForInference(config.FullName, checkpoint?.FullName, new InferenceOptions { Device = Devices.Parse(device, "--device") });
-        return inference.Predict(images);
+        // Every file and the device are checked before the model is built.
+        string configPath = FilePaths.RequireExisting(config.FullName, "--config");
+        string? checkpointPath = checkpoint is null ? null : FilePaths.RequireExisting(checkpoint.FullName, "--checkpoint");
+        string[] paths = Images(images);
+        var options = new InferenceOptions { Device = Devices.Parse(device, "--device") };
+        using ClassifierInference inference = factory.OpenForInference(configPath, checkpointPath, options);
+        return inference.Predict(paths);
     }
+
+    private static string[] Images(FileInfo[] images) => [.. images.Select(i => FilePaths.RequireExisting(i.FullName, "--image"))];
 }

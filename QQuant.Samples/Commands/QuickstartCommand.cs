@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using QQuant.Analysis;
 using QQuant.Quantizers;
@@ -57,18 +58,29 @@ internal static class QuickstartCommand
             throw new QQuantException("--float-epochs and --qat-epochs must be at least 1.");
         }
 
+        // Every input is checked before the first line: the data root and its three splits (the test split is read
+        // only after both trainings), the work dir, and the configs of every stage.
+        if (!Directory.Exists(dataRoot))
+        {
+            throw new FilePathException("--data-root", dataRoot, File.Exists(dataRoot)
+                ? $"--data-root: '{dataRoot}' is a file; name the folder that holds Fashion-MNIST's IDX files."
+                : $"--data-root: the folder '{dataRoot}' does not exist.");
+        }
+
+        FilePaths.RequireFolder(workDir, "--work-dir");
         using ServiceProvider services = CliServices.Create();
         var trainer = services.GetRequiredService<ClassifierTrainer>();
         string config = Path.Combine(AppContext.BaseDirectory, FloatConfig);
         string[] data = [$"data.train.dataPrefix={dataRoot}", $"data.val.dataPrefix={dataRoot}", $"data.test.dataPrefix={dataRoot}", "logConfig.interval=20"];
+        ConfigDocument floatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={floatEpochs}", "lrConfig.warmupIters=40"]);
+        ConfigDocument qatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={qatEpochs}", "optimizer.lr=0.01", "lrConfig.warmup=null", "lrConfig.warmupIters=0",
+            "optimizer.nesterov=false"]);
+        RequireSplits(trainer, floatConfig);
 
         output.WriteLine($"== 1/4 float CifarResNet-20 on {dataRoot}, {floatEpochs} epochs");
-        ConfigDocument floatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={floatEpochs}", "lrConfig.warmupIters=40"]);
         TrainingResult floatRun = Train(trainer, floatConfig, new TrainingOverrides { WorkDir = Path.Combine(workDir, "float") }, output);
 
         output.WriteLine($"== 2/4 LSQ 4w4f (first conv and fc 8-bit), {qatEpochs} epochs from the float checkpoint");
-        ConfigDocument qatConfig = ConfigDocument.Load(config, [.. data, $"totalEpochs={qatEpochs}", "optimizer.lr=0.01", "lrConfig.warmup=null", "lrConfig.warmupIters=0",
-            "optimizer.nesterov=false"]);
         QuantPolicy policy = Policy();
         string qatDir = Path.Combine(workDir, "lsq_4w4f");
         TrainingResult qatRun;
@@ -144,6 +156,23 @@ internal static class QuickstartCommand
         }
 
         return [.. paths];
+    }
+
+    // Reads the three splits of the data root once, so a missing or damaged file is named before any training.
+    private static void RequireSplits(ClassifierTrainer trainer, ConfigDocument config)
+    {
+        DataConfig splits = trainer.BindData(config, trainer.Bind(config));
+        foreach ((IConfiguration? split, string key) in new[] { (splits.Train, "data:train"), (splits.Val, "data:val"), (splits.Test, "data:test") })
+        {
+            try
+            {
+                trainer.BuildDataset(config, split, key);
+            }
+            catch (QQuantException e)
+            {
+                throw new QQuantException($"--data-root: {e.Message}", e);
+            }
+        }
     }
 
     private static TrainingResult Train(ClassifierTrainer trainer, ConfigDocument config, TrainingOverrides overrides, TextWriter output)

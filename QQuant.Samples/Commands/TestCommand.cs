@@ -34,11 +34,13 @@ internal static class TestCommand
                 throw new QQuantException($"--metrics: unknown metric '{unknown[0]}'; the supported metric is accuracy.");
             }
 
-            using ServiceProvider services = CliServices.Create();
+            // Every input is checked before the test split is evaluated: a bad --out fails now, not after the evaluation.
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
-            FileInfo? target = parsed.GetValue(outFile);
-            TestResult result = services.GetRequiredService<ClassifierTester>().Test(
-                document, parsed.GetValue(checkpoint)!.FullName, Devices.Parse(parsed.GetValue(device)!, "--device"), keepPredictions: target is not null);
+            string checkpointPath = FilePaths.RequireExisting(parsed.GetValue(checkpoint)!.FullName, "checkpoint");
+            string? target = parsed.GetValue(outFile) is { } file ? FilePaths.RequireWritable(file.FullName, "--out") : null;
+            Device runOn = Devices.Parse(parsed.GetValue(device)!, "--device");
+            using ServiceProvider services = CliServices.Create();
+            TestResult result = services.GetRequiredService<ClassifierTester>().Test(document, checkpointPath, runOn, keepPredictions: target is not null);
             foreach ((string key, double value) in result.Metrics)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\n{key} : {value:0.00}"));
@@ -54,8 +56,8 @@ internal static class TestCommand
                     ["pred_score"] = new JsonArray([.. result.Predictions.Select(p => (JsonNode?)JsonValue.Create(Math.Round(p.PredScore, 6)))]),
                     ["pred_class"] = new JsonArray([.. result.Predictions.Select(p => (JsonNode?)JsonValue.Create(p.PredClass))]),
                 };
-                AtomicFile.Write(target.FullName, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
-                output.WriteLine($"wrote {target.FullName}");
+                AtomicFile.Write(target, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
+                output.WriteLine($"wrote {target}");
             }
 
             return 0;

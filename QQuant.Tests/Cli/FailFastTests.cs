@@ -14,7 +14,7 @@ public class FailFastTests
 
     private static (int Code, string Output, string Error) Run(params string[] args) => TrainTestInferCommandTests.Run(args);
 
-    private static void AssertFailedAlone(int code, string output, string error, string workDir, params string[] named)
+    internal static void AssertFailedAlone(int code, string output, string error, string workDir, params string[] named)
     {
         Assert.Equal(1, code);
         Assert.Equal("", output);

@@ -37,12 +37,14 @@ public sealed class ClassifierAnalyzer
             throw new ModelAnalysisException($"'{Path.GetFullPath(file)}' does not exist.");
         }
 
+        // The val split is bound and opened before the models are: a config that cannot give images fails first.
+        (ImageDataset Dataset, DataConfig Settings)? valSplit = request.Data is { } data ? OpenValSplit(data, request.Samples) : null;
         var options = new InferenceOptions { Device = request.Device ?? CPU, Strict = true };
         using ClassifierInference floatModel = _factory.OpenForInference(request.FloatConfig.ToConfiguration(), request.FloatCheckpoint, options);
         using ClassifierInference quantizedModel = _factory.OpenForInference(request.QuantizedConfig.ToConfiguration(), request.QuantizedCheckpoint, options);
         using var scope = NewDisposeScope();
-        (IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor>? labels, string description) = request.Data is { } data
-            ? ValSplit(data, request.Samples, options.Device)
+        (IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor>? labels, string description) = valSplit is { } split
+            ? ValSplit(split.Dataset, split.Settings, request.Data!, options.Device)
             : ([quantizedModel.Preprocess(request.Images)], null, string.Join(", ", request.Images));
         ModelAnalysisResult comparison = ModelAnalysis.Compare(floatModel.Model, quantizedModel.Model, inputs);
         SensitivityResult? sensitivity = request.Sensitivity ? SensitivityAnalysis.Measure(floatModel.Model, quantizedModel.Model, inputs, labels) : null;
@@ -56,7 +58,7 @@ public sealed class ClassifierAnalyzer
             sensitivity);
     }
 
-    private (IReadOnlyList<Tensor> Inputs, IReadOnlyList<Tensor> Labels, string Description) ValSplit(ConfigDocument config, int samples, Device device)
+    private (ImageDataset Dataset, DataConfig Settings) OpenValSplit(ConfigDocument config, int samples)
     {
         if (samples < 1)
         {
@@ -64,7 +66,12 @@ public sealed class ClassifierAnalyzer
         }
 
         DataConfig data = _trainer.BindData(config, _trainer.Bind(config));
-        ImageDataset dataset = new DatasetSlice(_trainer.BuildDataset(config, data.Val, "data:val"), samples);
+        return (new DatasetSlice(_trainer.BuildDataset(config, data.Val, "data:val"), samples), data);
+    }
+
+    private static (IReadOnlyList<Tensor> Inputs, IReadOnlyList<Tensor> Labels, string Description) ValSplit(
+        ImageDataset dataset, DataConfig data, ConfigDocument config, Device device)
+    {
         var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device });
         var inputs = new List<Tensor>();
         var labels = new List<Tensor>();

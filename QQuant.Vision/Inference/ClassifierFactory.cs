@@ -73,6 +73,12 @@ public sealed class ClassifierFactory
     {
         options ??= new InferenceOptions();
         ILogger logger = options.Logger ?? NullLogger.Instance;
+        if (checkpointPath is not null && !File.Exists(checkpointPath))
+        {
+            // Named before the model is built, and as a missing file rather than by the extension it cannot be read by.
+            throw new CheckpointFileException(checkpointPath, $"The checkpoint '{Path.GetFullPath(checkpointPath)}' does not exist.");
+        }
+
         IReadOnlyList<ITransform> testPipeline = TestPipeline(config);
         (ImageClassifier model, _) = Build(config);
         try
@@ -129,7 +135,15 @@ public sealed class ClassifierFactory
         if (Checkpoint.IsCheckpoint(path))
         {
             using Checkpoint checkpoint = Checkpoint.Load(path);
-            report = checkpoint.LoadInto(model, strict);
+            try
+            {
+                report = checkpoint.LoadInto(model, strict);
+            }
+            catch (StateDictMismatchException e) when (IsFloatCheckpoint(e.Report))
+            {
+                throw FloatCheckpointError(path, e.Report, e);
+            }
+
             classes = checkpoint.Meta.Classes;
         }
         else
@@ -137,10 +151,7 @@ public sealed class ClassifierFactory
             report = PretrainedWeights.Load(model, path, WeightLayout.Auto, strict);
             if (strict && report.MissingQuantizerState.Count > 0)
             {
-                throw new QQuantException(
-                    $"'{path}' holds no state for the quantizers ({report.MissingQuantizerState.Count} keys, such as "
-                    + $"'{report.MissingQuantizerState[0]}'): it is a float checkpoint, so the quantized model cannot evaluate. "
-                    + "Fine-tune or calibrate the quantized model and save a checkpoint, or open the config without its quantTransformer.");
+                throw FloatCheckpointError(path, report, null);
             }
         }
 
@@ -150,6 +161,19 @@ public sealed class ClassifierFactory
         }
 
         return classes;
+    }
+
+    /// <summary>True when a refused strict load lacks only quantizer state: a float checkpoint for a quantized model.</summary>
+    internal static bool IsFloatCheckpoint(StateDictLoadReport report) =>
+        report.MissingQuantizerState.Count > 0 && report.Missing.Count == 0 && report.Unexpected.Count == 0 && report.ShapeMismatched.Count == 0;
+
+    /// <summary>The one-line error for a float checkpoint opened with a quantized config.</summary>
+    internal static QQuantException FloatCheckpointError(string path, StateDictLoadReport report, Exception? inner)
+    {
+        string message = $"'{path}' holds no state for the quantizers ({report.MissingQuantizerState.Count} keys, such as "
+                         + $"'{report.MissingQuantizerState[0]}'): it is a float checkpoint, so the quantized model cannot evaluate. "
+                         + "Fine-tune or calibrate the quantized model and save a checkpoint, or open the config without its quantTransformer.";
+        return inner is null ? new QQuantException(message) : new QQuantException(message, inner);
     }
 
     private static IReadOnlyList<string> ChooseClasses(IReadOnlyList<string>? classes, int numClasses, string? checkpointPath, ILogger logger)

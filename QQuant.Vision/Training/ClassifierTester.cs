@@ -25,6 +25,12 @@ public sealed class ClassifierTester
     public TestResult Test(ConfigDocument config, string checkpointPath, Device? device = null, bool keepPredictions = false, int? maxSamples = null)
     {
         ArgumentNullException.ThrowIfNull(config);
+        if (!File.Exists(checkpointPath))
+        {
+            // Named before the test split is read or the model built.
+            throw new CheckpointFileException(checkpointPath, $"The checkpoint '{Path.GetFullPath(checkpointPath)}' does not exist.");
+        }
+
         TrainingConfig settings = _trainer.Bind(config);
         DataConfig data = _trainer.BindData(config, settings);
         ImageDataset dataset = _trainer.BuildDataset(config, data.Test, "data:test");
@@ -39,7 +45,14 @@ public sealed class ClassifierTester
         {
             using (Checkpoint checkpoint = Checkpoint.Load(checkpointPath))
             {
-                checkpoint.LoadInto(model, strict: true);
+                try
+                {
+                    checkpoint.LoadInto(model, strict: true);
+                }
+                catch (StateDictMismatchException e) when (ClassifierFactory.IsFloatCheckpoint(e.Report))
+                {
+                    throw ClassifierFactory.FloatCheckpointError(checkpointPath, e.Report, e);
+                }
             }
 
             model.to(device);
