@@ -186,11 +186,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         }
         else
         {
-            double[] values = IsSigned ? _signedLevels! : _unsignedLevels!;
-            Tensor levels = tensor(values, d.dtype, d.device);
-            Tensor boundaries = (levels[..^1] + levels[1..]) / 2;
-            Tensor index = bucketize(d.abs().detach(), boundaries);
-            q = StraightThrough.Pass(d, d.sign() * levels.take(index));
+            q = StraightThrough.Pass(d, NearestLevels(d));
         }
 
         return (q * alpha).MoveToOuterDisposeScope();
@@ -251,14 +247,17 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
             return DataClip.Uniform(IntegerRange.Of(Bits, IsSigned).Max);
         }
 
-        double[] values = IsSigned ? _signedLevels! : _unsignedLevels!;
-        return d =>
-        {
-            using var scope = NewDisposeScope();
-            Tensor levels = tensor(values, d.dtype, d.device);
-            Tensor boundaries = (levels[..^1] + levels[1..]) / 2;
-            return (d.sign() * levels.take(bucketize(d.abs(), boundaries))).MoveToOuterDisposeScope();
-        };
+        return NearestLevels;
+    }
+
+    // Each element of d in [lo, 1] to the nearest power-of-two level of its sign (no gradient).
+    private Tensor NearestLevels(Tensor d)
+    {
+        using var scope = NewDisposeScope();
+        Tensor levels = tensor(IsSigned ? _signedLevels! : _unsignedLevels!, d.dtype, d.device);
+        Tensor boundaries = (levels[..^1] + levels[1..]) / 2;
+        Tensor magnitude = d.detach().abs();
+        return (d.detach().sign() * levels.take(bucketize(magnitude, boundaries))).MoveToOuterDisposeScope();
     }
 
     private Tensor Standardize(Tensor w)
