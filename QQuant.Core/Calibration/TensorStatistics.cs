@@ -8,12 +8,13 @@ namespace QQuant;
 /// observing several batches use the same formulas, so a first training batch and a calibration run agree.
 /// </summary>
 /// <remarks>
-/// On request (<c>sampleSize</c> &gt; 0, per-tensor statistics only) it also keeps a deterministic, bounded sample of
-/// the observed values for initialisations that need more than moments and extremes (an error search): every k-th
-/// value of the stream of observed values, in the order they were observed (each tensor flattened row-major). k starts
-/// at 1; whenever keeping more than <c>sampleSize</c> values would be needed, every second kept value is dropped and k
-/// doubles. So the sample holds between about half of <c>sampleSize</c> and <c>sampleSize</c> values (all of them while
-/// fewer were observed), depends only on the values and the order of the batches, and stays on their device.
+/// On request (<c>sampleSize</c> &gt; 0) it also keeps a deterministic, bounded sample of the observed values for
+/// initialisations that need more than moments and extremes (an error search): every k-th value of the stream of
+/// observed values, in the order they were observed (each tensor flattened row-major; per channel, each channel's own
+/// stream, the same positions in every channel). k starts at 1; whenever keeping more than <c>sampleSize</c> values
+/// (per channel) would be needed, every second kept value is dropped and k doubles. So the sample holds between about
+/// half of <c>sampleSize</c> and <c>sampleSize</c> values (all of them while fewer were observed), depends only on the
+/// values and the order of the batches, and stays on their device.
 /// </remarks>
 public sealed class TensorStatistics : IDisposable
 {
@@ -29,18 +30,13 @@ public sealed class TensorStatistics : IDisposable
     /// <summary>Creates empty statistics.</summary>
     /// <param name="perChannel">One set of statistics per index of dimension 0 instead of one for the whole tensor.</param>
     /// <param name="sampleSize">
-    /// The most observed values to keep for <see cref="Sample"/>; 0 (the default) keeps none. Per-tensor statistics only.
+    /// The most observed values to keep for <see cref="Sample"/> (per channel when <paramref name="perChannel"/>); 0
+    /// (the default) keeps none.
     /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="sampleSize"/> is negative.</exception>
-    /// <exception cref="ArgumentException">A sample was asked for per-channel statistics.</exception>
     public TensorStatistics(bool perChannel, int sampleSize = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(sampleSize);
-        if (perChannel && sampleSize > 0)
-        {
-            throw new ArgumentException("A sample of the observed values is kept for per-tensor statistics only.", nameof(sampleSize));
-        }
-
         PerChannel = perChannel;
         SampleSize = sampleSize;
     }
@@ -48,7 +44,7 @@ public sealed class TensorStatistics : IDisposable
     /// <summary>True when statistics are kept per index of dimension 0.</summary>
     public bool PerChannel { get; }
 
-    /// <summary>The most observed values <see cref="Sample"/> keeps (0: no sample is kept).</summary>
+    /// <summary>The most observed values <see cref="Sample"/> keeps, per channel when <see cref="PerChannel"/> (0: no sample is kept).</summary>
     public int SampleSize { get; }
 
     /// <summary>Elements observed (per channel when <see cref="PerChannel"/>).</summary>
@@ -67,15 +63,16 @@ public sealed class TensorStatistics : IDisposable
         Accumulate(ref _max, rows.amax(1), maximum);
         if (SampleSize > 0)
         {
-            KeepSample(rows.flatten());
+            KeepSample(rows);
         }
 
         Count += rows.shape[1];
     }
 
     /// <summary>
-    /// The kept sample of the observed values as a 1-D float64 tensor on their device (a copy the caller disposes): every
-    /// k-th value observed, at most <see cref="SampleSize"/> of them (see the remarks of <see cref="TensorStatistics"/>).
+    /// The kept sample of the observed values as a float64 tensor on their device (a copy the caller disposes): every
+    /// k-th value observed, at most <see cref="SampleSize"/> of them (see the remarks of <see cref="TensorStatistics"/>);
+    /// 1-D, or <c>[channels, values]</c> when <see cref="PerChannel"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">No sample is kept (<see cref="SampleSize"/> is 0), or nothing was observed.</exception>
     public Tensor Sample()
@@ -85,7 +82,8 @@ public sealed class TensorStatistics : IDisposable
             throw new InvalidOperationException("These statistics keep no sample; create them with a sampleSize above 0.");
         }
 
-        return Require(_sample).clone();
+        Tensor sample = Require(_sample);
+        return PerChannel ? sample.clone() : sample.flatten().clone();
     }
 
     /// <summary>True when nothing has been observed.</summary>
@@ -144,12 +142,12 @@ public sealed class TensorStatistics : IDisposable
         _sum = _sumSquares = _sumAbs = _min = _max = _sample = null;
     }
 
-    // Keeps the values of `values` (the next values of the stream, the first at index Count) whose index is a multiple
-    // of the stride. The stride doubles first, and the kept values are thinned to every second one, for as long as the
-    // sample would otherwise grow beyond SampleSize; the work is planned on the host and the device slices once.
-    private void KeepSample(Tensor values)
+    // Keeps the columns of `rows` (the next values of each row's stream, the first at index Count) whose index is a
+    // multiple of the stride. The stride doubles first, and the kept columns are thinned to every second one, for as
+    // long as the sample would otherwise grow beyond SampleSize; the work is planned on the host and the device slices once.
+    private void KeepSample(Tensor rows)
     {
-        long n = values.shape[0], kept = _sampleCount, stride = _stride, thin = 1;
+        long n = rows.shape[1], kept = _sampleCount, stride = _stride, thin = 1;
         while (kept + Taken(Count, n, stride) > SampleSize)
         {
             kept = (kept + 1) / 2;
@@ -164,18 +162,19 @@ public sealed class TensorStatistics : IDisposable
         }
 
         using var scope = NewDisposeScope();
-        Tensor? earlier = _sample is null ? null : thin == 1 ? _sample : _sample[TensorIndex.Slice(0, null, thin)];
-        Tensor? taken = first < n ? values[TensorIndex.Slice(first, null, stride)] : null;
+        TensorIndex all = TensorIndex.Colon;
+        Tensor? earlier = _sample is null ? null : thin == 1 ? _sample : _sample[all, TensorIndex.Slice(0, null, thin)];
+        Tensor? taken = first < n ? rows[all, TensorIndex.Slice(first, null, stride)] : null;
         Tensor next = (earlier, taken) switch
         {
-            (null, null) => empty(0, float64, values.device),
+            (null, null) => empty(rows.shape[0], 0, float64, rows.device),
             (null, { } t) => t.clone(),
             ({ } e, null) => e.clone(),
-            ({ } e, { } t) => cat([e, t]),
+            ({ } e, { } t) => cat([e, t], 1),
         };
         _sample?.Dispose();
         _sample = next.DetachFromDisposeScope();
-        _sampleCount = _sample.shape[0];
+        _sampleCount = _sample.shape[1];
         _stride = stride;
     }
 

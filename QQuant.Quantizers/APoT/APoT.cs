@@ -18,7 +18,8 @@ public sealed class APoT : QuantScheme<APoT, APoTOptions>
     /// <inheritdoc />
     protected override Quantizer WeightQuantizer(QuantLayerSettings settings, APoTOptions options, long channels) =>
         new APoTQuantizer(settings.WeightBits, TensorRole.Weight, Grid(options), ActivationSign.Signed, channels, additive: options.Additive,
-            clippedGradient: options.ClippedWeightGradient);
+            clippedGradient: options.ClippedWeightGradient, weightInitialization: options.WeightInit,
+            centersWeight: options.CenterWeights);
 
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, APoTOptions options) =>

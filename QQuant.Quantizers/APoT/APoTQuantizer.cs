@@ -11,7 +11,10 @@ namespace QQuant.Quantizers;
 /// Additive powers-of-two quantization (Li et al., ICLR 2020) and its uniform ablation: the tensor is divided by a
 /// learnable clipping level α (parameter <c>alpha</c>), clamped to <c>[0, 1]</c> (<c>[−1, 1]</c> when signed),
 /// rounded to the nearest level of the grid, and multiplied by α again. Weights are first standardised,
-/// <c>ŵ = (w − mean w) / std w</c>, as in the paper.
+/// <c>ŵ = (w − mean w) / std w</c>, as in the paper, or only scaled, <c>ŵ = w / std w</c> (not centred).
+/// <para>Centring changes what the layer computes (each output loses <c>mean w</c> times its input patch's sum, which
+/// no BatchNorm statistic absorbs), so even at 8 bits a centred weight starts below the float model; a scaled one
+/// differs from it only by a per-channel factor that BatchNorm re-estimation absorbs.</para>
 /// </summary>
 /// <remarks>
 /// <para>Grids: <see cref="APoTGrid.PowerOfTwo"/> rounds magnitudes to <see cref="PowerOfTwoLevels"/> of
@@ -24,7 +27,8 @@ namespace QQuant.Quantizers;
 /// authors' code; see <see cref="ClippedWeightGradient"/>). Standardisation is differentiated exactly. α acts as
 /// <c>max(|α|, 1e−8)</c>.</para>
 /// <para>Initialisation: weights start at α = 3 (three standard deviations of the standardised weight; initialised at
-/// construction); activations take the given initial clip or, from data, <c>min(max|x|, mean|x| + 3·std|x|)</c>.
+/// construction) or, with <see cref="WeightClipInitialization.Mse"/>, from the weight itself at calibration or the first
+/// training step; activations take the given initial clip or, from data, <see cref="ClipInitialization"/>'s statistic.
 /// Per-channel weights standardise and clip each output channel on its own.</para>
 /// </remarks>
 public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
@@ -52,6 +56,8 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <param name="additive">Additive power-of-two levels (the paper) rather than plain powers of two.</param>
     /// <param name="clippedGradient">The gradient of weights beyond the clip (weights only; activations beyond it get 0).</param>
     /// <param name="initialization">How an activation's α starts from data when <paramref name="initialClip"/> is null.</param>
+    /// <param name="weightInitialization">How a weight's α starts when <paramref name="initialClip"/> is null.</param>
+    /// <param name="centersWeight">Whether a weight's mean is subtracted before it is divided by its deviation (the paper).</param>
     public APoTQuantizer(
         int bits,
         TensorRole role,
@@ -61,9 +67,12 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         double? initialClip = null,
         bool additive = true,
         ClippedWeightGradient clippedGradient = ClippedWeightGradient.PassAtTwoBits,
-        ClipInitialization initialization = ClipInitialization.MeanStd)
+        ClipInitialization initialization = ClipInitialization.MeanStd,
+        WeightClipInitialization weightInitialization = WeightClipInitialization.ThreeSigma,
+        bool centersWeight = true)
         : base(nameof(APoTQuantizer), bits, sign, perChannel: channels > 1,
-            initializedAtStart: role == TensorRole.Weight || (initialClip is not null && sign != ActivationSign.Auto))
+            initializedAtStart: (initialClip is not null && sign != ActivationSign.Auto)
+                                || (role == TensorRole.Weight && weightInitialization == WeightClipInitialization.ThreeSigma))
     {
         if (role == TensorRole.Weight && sign != ActivationSign.Signed)
         {
@@ -91,6 +100,8 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
                                 && (clippedGradient == ClippedWeightGradient.Pass || (clippedGradient == ClippedWeightGradient.PassAtTwoBits && bits <= 2));
         _initialClip = initialClip;
         Initialization = initialization;
+        WeightInitialization = weightInitialization;
+        CentersWeight = centersWeight;
         _alpha = QuantizerMath.State(channels, initialClip ?? (role == TensorRole.Weight ? WeightClip : 1.0));
         if (grid == APoTGrid.PowerOfTwo)
         {
@@ -103,6 +114,12 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
 
     /// <summary>How an activation's α starts from data.</summary>
     public ClipInitialization Initialization { get; }
+
+    /// <summary>How a weight's α starts.</summary>
+    public WeightClipInitialization WeightInitialization { get; }
+
+    /// <summary>True when a weight's mean is subtracted before the division by its deviation (the paper).</summary>
+    public bool CentersWeight { get; }
 
     /// <summary>Whether this quantizes a weight or an activation.</summary>
     public TensorRole Role { get; }
@@ -160,7 +177,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
         using (std)
         {
             float[] means = CpuFloats.Values(mean);
-            return new APoTStandardizedWeightPass([.. means.Select((_, row) => GridRule(alphas[alphas.Length == 1 ? 0 : row]))], means, CpuFloats.Values(std), parameter);
+            return new APoTStandardizedWeightPass([.. means.Select((_, row) => GridRule(alphas[alphas.Length == 1 ? 0 : row]))], means, CpuFloats.Values(std), CentersWeight, parameter);
         }
     }
 
@@ -226,18 +243,37 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
     /// <inheritdoc />
     protected override void Initialize(TensorStatistics statistics)
     {
-        if (Role == TensorRole.Weight)
+        if (Role == TensorRole.Weight && WeightInitialization == WeightClipInitialization.ThreeSigma)
         {
             return;
         }
 
         using var scope = NewDisposeScope();
-        _alpha.copy_(DataClip.Start(_alpha, _initialClip, statistics, Initialization, IsSigned, NormalisedGrid()));
+        _alpha.copy_(Role == TensorRole.Weight
+            ? WeightStart(statistics)
+            : DataClip.Start(_alpha, _initialClip, statistics, Initialization, IsSigned, NormalisedGrid()));
     }
 
     /// <inheritdoc />
-    /// <remarks>An activation's sample for the error search of <see cref="ClipInitialization.Mse"/>; none otherwise.</remarks>
-    protected override int SampleSize => Role == TensorRole.Activation && Initialization == ClipInitialization.Mse ? MseRange.SampleSize : 0;
+    /// <remarks>A sample for the error search of <see cref="ClipInitialization.Mse"/> or <see cref="WeightClipInitialization.Mse"/>; none otherwise.</remarks>
+    protected override int SampleSize =>
+        (Role == TensorRole.Activation ? Initialization == ClipInitialization.Mse : WeightInitialization == WeightClipInitialization.Mse)
+            ? MseRange.SampleSize
+            : 0;
+
+    // Each clip's least-error α on its standardised weight (standardised with the whole weight's moments, as the
+    // forward does); max|ŵ| where no smaller α is better, WeightClip where the weight has no spread.
+    private Tensor WeightStart(TensorStatistics statistics)
+    {
+        Tensor center = CentersWeight ? statistics.Mean().view(-1, 1) : zeros(1, 1, float64, _alpha.device);
+        Tensor std = QuantizerMath.OneWhereZero(statistics.Std()).view(-1, 1);
+        Tensor standardized = (statistics.Sample().view(std.shape[0], -1) - center) / std;
+        Tensor reach = maximum((statistics.Min().view(-1, 1) - center).abs(), (statistics.Max().view(-1, 1) - center).abs()) / std;
+        double[] maxAbs = reach.flatten().cpu().data<double>().ToArray();
+        double?[] clips = MseRange.Clips(standardized, maxAbs, signed: true, NormalisedGrid());
+        double[] start = [.. clips.Select((clip, row) => clip ?? (maxAbs[row] > 0 ? maxAbs[row] : WeightClip))];
+        return tensor(start, _alpha.dtype, _alpha.device);
+    }
 
     // The forward's rounding of d = clamp(x/α) in [lo, 1], as a function for the clip's error search.
     private Func<Tensor, Tensor> NormalisedGrid()
@@ -263,7 +299,7 @@ public sealed class APoTQuantizer : CalibratedQuantizer, IExportableQuantizer
     private Tensor Standardize(Tensor w)
     {
         (Tensor mean, Tensor std) = Moments(w);
-        return (w - mean) / QuantizerMath.OneWhereZero(std);
+        return (CentersWeight ? w - mean : w) / QuantizerMath.OneWhereZero(std);
     }
 
     // Per channel (kept dimensions) or per tensor: what both paths standardise with.

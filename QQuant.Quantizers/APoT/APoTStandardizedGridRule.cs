@@ -5,7 +5,7 @@ using QQuant.Quantizers.Kernels;
 namespace QQuant.Quantizers;
 
 /// <summary>
-/// APoT's weights: <see cref="APoTGridRule"/> on the standardised weight <c>t = (x − μ) / σ</c>. Backward: the
+/// APoT's weights: <see cref="APoTGridRule"/> on the standardised weight <c>t = (x − c) / σ</c>. Backward: the
 /// input gets the gradient of t (the grid's input gradient); the sums collect α's terms, the gradient of t, and
 /// the gradient of t times t, from which <see cref="APoTStandardizationRule"/> finishes the gradient.
 /// </summary>
@@ -15,12 +15,12 @@ internal readonly struct APoTStandardizedGridRule : IElementRule
     private readonly APoTStandardizationRule _standardization;
 
     /// <param name="grid">The row's grid (its α).</param>
-    /// <param name="mean">The row's mean μ.</param>
+    /// <param name="center">The row's centre c: its mean, or 0.</param>
     /// <param name="std">The row's deviation σ as it acts.</param>
-    public APoTStandardizedGridRule(APoTGridRule grid, float mean, float std)
+    public APoTStandardizedGridRule(APoTGridRule grid, float center, float std)
     {
         _grid = grid;
-        _standardization = new APoTStandardizationRule(mean, std, 0, 0);
+        _standardization = new APoTStandardizationRule(center, center, std, 0, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,8 +6,8 @@ namespace QQuant.Quantizers;
 
 /// <summary>
 /// APoT's and the uniform grid's weights as a pass over the weight itself: each row (output channel, or the whole
-/// tensor) is standardised with its mean and unbiased standard deviation (a deviation of 0 acts as 1, and is then a
-/// constant), then rounded on its grid. The backward makes two passes: the grid's (the gradient of the
+/// tensor) is standardised with its mean (or only scaled, when not centred) and unbiased standard deviation (a deviation
+/// of 0 acts as 1, and is then a constant), then rounded on its grid. The backward makes two passes: the grid's (the gradient of the
 /// standardised weight, and the row sums for α and for the standardisation), then the standardisation's, in place.
 /// </summary>
 internal sealed class APoTStandardizedWeightPass : QuantizationPass
@@ -15,17 +15,19 @@ internal sealed class APoTStandardizedWeightPass : QuantizationPass
     private readonly APoTStandardizedGridRule[] _rules;
     private readonly float[] _mean, _std;
     private readonly bool[] _spread;
+    private readonly bool _centered;
     private readonly FusedParameter _alpha;
 
     /// <param name="grids">Each row's grid rule (its α).</param>
     /// <param name="mean">Each row's mean, as the composed path computes it.</param>
     /// <param name="std">Each row's unbiased standard deviation, as the composed path computes it.</param>
+    /// <param name="centered">Whether the mean is subtracted before the division.</param>
     /// <param name="alpha">α and its factors.</param>
-    public APoTStandardizedWeightPass(APoTGridRule[] grids, float[] mean, float[] std, FusedParameter alpha)
+    public APoTStandardizedWeightPass(APoTGridRule[] grids, float[] mean, float[] std, bool centered, FusedParameter alpha)
     {
         _spread = [.. std.Select(s => s > 0)];
-        (_mean, _std, _alpha) = (mean, [.. std.Select(s => s > 0 ? s : 1)], alpha);
-        _rules = [.. grids.Select((grid, row) => new APoTStandardizedGridRule(grid, _mean[row], _std[row]))];
+        (_mean, _std, _centered, _alpha) = (mean, [.. std.Select(s => s > 0 ? s : 1)], centered, alpha);
+        _rules = [.. grids.Select((grid, row) => new APoTStandardizedGridRule(grid, centered ? _mean[row] : 0, _std[row]))];
         Parameters = [alpha.Parameter];
     }
 
@@ -47,7 +49,8 @@ internal sealed class APoTStandardizedWeightPass : QuantizationPass
             for (int row = 0; row < standardizations.Length; row++)
             {
                 float slope = _spread[row] ? (float)(sums[2][row] / (columns - 1)) : 0;
-                standardizations[row] = new APoTStandardizationRule(_mean[row], _std[row], (float)(sums[1][row] / columns), slope);
+                float gradientMean = _centered ? (float)(sums[1][row] / columns) : 0;
+                standardizations[row] = new APoTStandardizationRule(_centered ? _mean[row] : 0, _mean[row], _std[row], gradientMean, slope);
             }
 
             ElementwiseKernel.Backward(input, inputGradient, inputGradient, standardizations);

@@ -17,7 +17,8 @@ public sealed class Uniform : QuantScheme<Uniform, UniformOptions>
     /// <inheritdoc />
     protected override Quantizer WeightQuantizer(QuantLayerSettings settings, UniformOptions options, long channels) =>
         new APoTQuantizer(settings.WeightBits, TensorRole.Weight, APoTGrid.Uniform, ActivationSign.Signed, channels,
-            clippedGradient: options.ClippedWeightGradient);
+            clippedGradient: options.ClippedWeightGradient, weightInitialization: options.WeightInit,
+            centersWeight: options.CenterWeights);
 
     /// <inheritdoc />
     protected override Quantizer InputQuantizer(QuantLayerSettings settings, UniformOptions options) =>

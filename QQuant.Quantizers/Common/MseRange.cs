@@ -105,9 +105,8 @@ internal static class MseRange
             return null;
         }
 
-        return Shrink(factors => Errors(sample, [.. factors.Select(f => f * coveringStep)], new double[factors.Length], range)) is { } f
-            ? f * coveringStep
-            : null;
+        double? f = Shrink(1, factors => [Errors(sample, [.. factors[0].Select(f => f * coveringStep)], new double[factors[0].Length], range)])[0];
+        return f * coveringStep;
     }
 
     /// <summary>
@@ -116,71 +115,116 @@ internal static class MseRange
     /// the quantizer's rounding of a clipped value in <c>[lo, 1]</c> (<c>lo</c> is −1 when <paramref name="signed"/>,
     /// else 0); null when <paramref name="maxAbs"/> itself is as good or is not positive.
     /// </summary>
-    public static double? Clip(Tensor sample, double maxAbs, bool signed, Func<Tensor, Tensor> grid)
+    public static double? Clip(Tensor sample, double maxAbs, bool signed, Func<Tensor, Tensor> grid) =>
+        Clips(sample.flatten().unsqueeze(0), [maxAbs], signed, grid)[0];
+
+    /// <summary>
+    /// <see cref="Clip"/> for each row of <paramref name="samples"/> (<c>[rows, values]</c>) with its own
+    /// <paramref name="maxAbs"/>, searched together: one weight's per-channel clips.
+    /// </summary>
+    public static double?[] Clips(Tensor samples, double[] maxAbs, bool signed, Func<Tensor, Tensor> grid)
     {
-        if (!(maxAbs > 0) || !double.IsFinite(maxAbs) || sample.numel() == 0)
+        var result = new double?[maxAbs.Length];
+        int[] rows = [.. Enumerable.Range(0, maxAbs.Length).Where(r => maxAbs[r] > 0 && double.IsFinite(maxAbs[r]))];
+        if (rows.Length == 0 || samples.shape[1] == 0)
         {
-            return null;
+            return result;
         }
 
-        return Shrink(factors => ClipErrors(sample, [.. factors.Select(f => f * maxAbs)], signed, grid)) is { } f ? f * maxAbs : null;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Tensor x = samples.to(float64).index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: samples.device));
+        double?[] factors = Shrink(rows.Length, candidates =>
+        {
+            double[,] clips = new double[rows.Length, candidates[0].Length];
+            for (int r = 0; r < rows.Length; r++)
+            {
+                for (int k = 0; k < clips.GetLength(1); k++)
+                {
+                    clips[r, k] = candidates[r][k] * maxAbs[rows[r]];
+                }
+            }
+
+            return ClipErrors(x, clips, signed, grid);
+        });
+        for (int r = 0; r < rows.Length; r++)
+        {
+            result[rows[r]] = factors[r] * maxAbs[rows[r]];
+        }
+
+        return result;
     }
 
-    /// <summary><c>Σ (x − α·g(clamp(x/α, lo, 1)))²</c> for each candidate clip, in float64 and in blocks as <see cref="Errors"/>.</summary>
-    public static double[] ClipErrors(Tensor sample, double[] clips, bool signed, Func<Tensor, Tensor> grid)
+    /// <summary>
+    /// <c>Σ (x − α·g(clamp(x/α, lo, 1)))²</c> over each row of <paramref name="samples"/> (<c>[rows, values]</c>) for each
+    /// of that row's candidate clips (<paramref name="clips"/>[row, k]), in float64 on the samples' device, in blocks
+    /// of at most <see cref="BlockElements"/> values.
+    /// </summary>
+    public static double[][] ClipErrors(Tensor samples, double[,] clips, bool signed, Func<Tensor, Tensor> grid)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        Tensor x = sample.to(float64).flatten();
-        var totals = new List<Tensor>();
-        foreach ((int first, int count, long columns) in Blocks(x.shape[0], clips.Length))
+        Tensor x = samples.to(float64);
+        (long rows, long n, int count) = (x.shape[0], x.shape[1], clips.GetLength(1));
+        Tensor alpha = tensor(clips, float64, x.device).unsqueeze(2);
+        Tensor total = zeros(rows, count, float64, x.device);
+        long columns = Math.Max(1, Math.Min(n, BlockElements / count));
+        long rowStep = Math.Max(1, BlockElements / (count * columns));
+        for (long row = 0; row < rows; row += rowStep)
         {
-            Tensor alpha = tensor(clips.AsSpan(first, count).ToArray(), float64, x.device).unsqueeze(1);
-            Tensor total = zeros(count, float64, x.device);
-            for (long start = 0; start < x.shape[0]; start += columns)
+            long height = Math.Min(rowStep, rows - row);
+            Tensor a = alpha.narrow(0, row, height);
+            for (long start = 0; start < n; start += columns)
             {
                 using var block = NewDisposeScope();
-                Tensor values = x.narrow(0, start, Math.Min(columns, x.shape[0] - start)).unsqueeze(0);
-                Tensor error = grid((values / alpha).clamp_(signed ? -1 : 0, 1)).mul_(alpha).sub_(values);
-                total.add_(error.mul_(error).sum(1));
+                Tensor values = x.narrow(0, row, height).narrow(1, start, Math.Min(columns, n - start)).unsqueeze(1);
+                Tensor error = grid((values / a).clamp_(signed ? -1 : 0, 1)).mul_(a).sub_(values);
+                total.narrow(0, row, height).add_(error.mul_(error).sum(2));
             }
-
-            totals.Add(total);
         }
 
-        using Tensor all = cat(totals).cpu();
-        return all.data<double>().ToArray();
+        using Tensor all = total.cpu();
+        double[] flat = all.data<double>().ToArray();
+        return [.. Enumerable.Range(0, (int)rows).Select(r => flat.AsSpan(r * count, count).ToArray())];
     }
 
-    // The factor f in (0, 1] with the least error: a line of LineDivisions points, then finer lines around the best;
-    // null when no factor is strictly better than f = 1.
-    private static double? Shrink(Func<double[], double[]> errorsOf)
+    // Each row's factor f in (0, 1] with the least error: a line of LineDivisions points, then finer lines around the
+    // best; null where no factor is strictly better than f = 1. errorsOf takes each row's candidates (as many for every
+    // row) and gives each row's errors.
+    private static double?[] Shrink(int rows, Func<double[][], double[][]> errorsOf)
     {
-        double baseline = errorsOf([1.0])[0];
-        (double f, double best) = BestOf([.. Enumerable.Range(1, LineDivisions).Select(i => (double)i / LineDivisions)], errorsOf);
+        double[][] baseline = errorsOf([.. Enumerable.Repeat(new[] { 1.0 }, rows)]);
+        double[] line = [.. Enumerable.Range(1, LineDivisions).Select(i => (double)i / LineDivisions)];
+        (double[] f, double[] best) = BestOf([.. Enumerable.Repeat(line, rows)], errorsOf);
         double spacing = 1.0 / LineDivisions;
         for (int stage = 0; stage < Refinements; stage++)
         {
             spacing /= LineHalfWidth;
-            double centre = f;
-            double[] fine = [.. Enumerable.Range(-LineHalfWidth, 2 * LineHalfWidth + 1)
-                .Select(i => Math.Min(centre + i * spacing, 1))
-                .Where(x => x > 0)];
-            (double ff, double error) = BestOf(fine, errorsOf);
-            if (error < best)
+            double step = spacing;
+
+            // A point at or below 0 is replaced by the centre, which is already tried.
+            double[][] fine = [.. f.Select(centre => Enumerable.Range(-LineHalfWidth, 2 * LineHalfWidth + 1)
+                .Select(i => Math.Min(centre + i * step, 1))
+                .Select(x => x > 0 ? x : centre)
+                .ToArray())];
+            (double[] ff, double[] errors) = BestOf(fine, errorsOf);
+            for (int r = 0; r < rows; r++)
             {
-                (f, best) = (ff, error);
+                if (errors[r] < best[r])
+                {
+                    (f[r], best[r]) = (ff[r], errors[r]);
+                }
             }
         }
 
-        return best < baseline ? f : null;
+        return [.. Enumerable.Range(0, rows).Select(r => best[r] < baseline[r][0] ? f[r] : (double?)null)];
     }
 
-    private static (double Factor, double Error) BestOf(double[] factors, Func<double[], double[]> errorsOf)
+    private static (double[] Factors, double[] Errors) BestOf(double[][] factors, Func<double[][], double[][]> errorsOf)
     {
-        double[] errors = errorsOf(factors);
-        int k = ArgMin(errors);
-        return (factors[k], errors[k]);
+        double[][] errors = errorsOf(factors);
+        int[] k = [.. errors.Select(ArgMin)];
+        return ([.. k.Select((best, r) => factors[r][best])], [.. k.Select((best, r) => errors[r][best])]);
     }
 
     // Candidates × sample values in blocks of at most BlockElements: (first candidate, candidates, sample columns).

@@ -17,18 +17,47 @@ internal static class BenchAccuracyStarts
 {
     /// <summary>
     /// The start breakdown's rows: every QAT method at 8w8a (from its 4w4f config, with the main layers' bits set to 8;
-    /// APoT at 7w6a, the widest its power-of-two levels go), then the main table's QAT runs at their own bits; the goal
-    /// is the largest start drop the full run accepts.
+    /// APoT at 7w6a, the widest its power-of-two levels go; APoT and uniform also with their weights not centred), then
+    /// the main table's QAT runs at their own bits; the goal is the largest start drop the full run accepts.
     /// </summary>
+    /// <remarks>
+    /// Two 8-bit rows have no goal, each for a reason its own breakdown measures: DoReFa clips its inputs to [0, 1] by
+    /// definition (its inputs-only start), and APoT and uniform centre their weights as the paper does (their rows with
+    /// weights not centred carry the goal).
+    /// </remarks>
     public static IReadOnlyList<StartCase> Cases() =>
     [
-        .. Runs.Where(r => r is { Method: not "float", W: 4, A: 4 })
-            .Select(r => r.Method == "APoT"
-                ? new StartCase(r.Method, PowerOfTwoLevels.MaxBits + 1, PowerOfTwoLevels.MaxBits, r.Config, EightBitStartGoal)
-                : new StartCase(r.Method, 8, 8, r.Config, EightBitStartGoal)),
+        .. Runs.Where(r => r is { Method: not "float", W: 4, A: 4 }).SelectMany(EightBitCases),
         .. Runs.Where(r => r.Method != "float")
             .Select(r => new StartCase(r.Method, r.W, r.A, r.Config, r is { W: 4, A: 4 } && FourBitStartGoalMethods.Contains(r.Method) ? FourBitStartGoal : null)),
     ];
+
+    /// <summary>The policy setting of APoT's and uniform's rows with weights divided by their deviation only.</summary>
+    public static readonly PolicySetting UncentredWeights = new("centerWeights", "false", "weights not centred");
+
+    private static IEnumerable<StartCase> EightBitCases(BenchRun run)
+    {
+        (int w, int a) = run.Method == "APoT" ? (PowerOfTwoLevels.MaxBits + 1, PowerOfTwoLevels.MaxBits) : (8, 8);
+        switch (run.Method)
+        {
+            case "DoReFa":
+                yield return new StartCase(run.Method, w, a, run.Config, null)
+                {
+                    NoGoalReason = "DoReFa clips every input to [0, 1] by definition, which the float model's activations exceed (see its inputs-only start)",
+                };
+                break;
+            case "APoT" or "uniform":
+                yield return new StartCase(run.Method, w, a, run.Config, null)
+                {
+                    NoGoalReason = "centring the weight, as the paper does, changes what each layer computes (see the row with weights not centred)",
+                };
+                yield return new StartCase(run.Method, w, a, run.Config, EightBitStartGoal) { Setting = UncentredWeights };
+                break;
+            default:
+                yield return new StartCase(run.Method, w, a, run.Config, EightBitStartGoal);
+                break;
+        }
+    }
 
     /// <summary>Points below float every method may start at 8w8a (APoT at 7w6a; full run).</summary>
     public const double EightBitStartGoal = 0.5;
@@ -45,7 +74,15 @@ internal static class BenchAccuracyStarts
     /// that tensor float; the special layers (first conv and fc) stay as the config has them.
     /// </summary>
     /// <exception cref="QQuantException">The config has no policy rules, or a rule's key cannot be written as a key path.</exception>
-    public static IEnumerable<string> PolicyBits(ConfigDocument config, int w, int a)
+    public static IEnumerable<string> PolicyBits(ConfigDocument config, int w, int a) =>
+        PolicyValues(config, ("w", w.ToString(CultureInfo.InvariantCulture)), ("a", a.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// The <c>key.path=value</c> overrides that set each of <paramref name="values"/> in every rule of the config's
+    /// <c>quantTransformer.policy</c> (the main layers).
+    /// </summary>
+    /// <exception cref="QQuantException">The config has no policy rules, or a rule's key cannot be written as a key path.</exception>
+    public static IEnumerable<string> PolicyValues(ConfigDocument config, params (string Key, string Value)[] values)
     {
         if (config.Section("quantTransformer")?["policy"] is not JsonObject { Count: > 0 } policy)
         {
@@ -59,8 +96,10 @@ internal static class BenchAccuracyStarts
                 throw new QQuantException($"'{config.Path}': the policy rule '{key}' cannot be overridden by a key path.");
             }
 
-            yield return string.Create(CultureInfo.InvariantCulture, $"quantTransformer.policy.{key}.w={w}");
-            yield return string.Create(CultureInfo.InvariantCulture, $"quantTransformer.policy.{key}.a={a}");
+            foreach ((string name, string value) in values)
+            {
+                yield return $"quantTransformer.policy.{key}.{name}={value}";
+            }
         }
     }
 
@@ -96,6 +135,11 @@ internal static class BenchAccuracyStarts
                 string config = ConfigPath(c.Config);
                 List<string> options = bench.Options(c.Method);
                 options.AddRange(PolicyBits(ConfigDocument.Load(config, options), w, a));
+                if (c.Setting is { } extra)
+                {
+                    options.AddRange(PolicyValues(ConfigDocument.Load(config, options), (extra.Key, extra.Value)));
+                }
+
                 ConfigDocument document = ConfigDocument.Load(config, options);
                 string label = $"{c.Label} {VariantName(variant)}";
                 if (PolicyProblem(document, layers) is { } problem)
@@ -105,7 +149,8 @@ internal static class BenchAccuracyStarts
                 }
 
                 string slug = c.Method.ToLowerInvariant().Replace("+", "plus", StringComparison.Ordinal);
-                string workDir = Path.Combine(bench.WorkDir, "starts", $"{slug}_{c.W}w{c.A}f_{variant.ToString().ToLowerInvariant()}");
+                string suffix = c.Setting is { } s ? $"_{s.Key.ToLowerInvariant()}-{s.Value}" : "";
+                string workDir = Path.Combine(bench.WorkDir, "starts", $"{slug}_{c.W}w{c.A}f{suffix}_{variant.ToString().ToLowerInvariant()}");
                 long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 double? top1;
                 using (TrainingRun training = trainer.Prepare(document, bench.Overrides(workDir, floatCheckpoint), RunConsole))
@@ -118,7 +163,7 @@ internal static class BenchAccuracyStarts
                 return top1 is null ? new StartCell(null, NoStart) : new StartCell(top1, null);
             }
 
-            BenchRow? main = rows.FirstOrDefault(r => r.Run.Method == c.Method && r.Run.W == c.W && r.Run.A == c.A);
+            BenchRow? main = c.Setting is null ? rows.FirstOrDefault(r => r.Run.Method == c.Method && r.Run.W == c.W && r.Run.A == c.A) : null;
             StartCell both = main is null ? Measure(StartVariant.Both) : new StartCell(main.Start, main.Start is null ? NoStart : null);
             starts.Add(new StartRow(c, both, Measure(StartVariant.WeightsOnly), Measure(StartVariant.InputsOnly)));
         }
@@ -160,14 +205,8 @@ internal static class BenchAccuracyStarts
     public static string Table(double floatTop1, IReadOnlyList<StartRow> starts)
     {
         var notes = new List<string>();
-        string Cell(StartCell cell)
+        string Note(string note)
         {
-            if (cell.Top1 is { } top1)
-            {
-                return top1.ToString("0.00", CultureInfo.InvariantCulture);
-            }
-
-            string note = cell.Note ?? "not measured";
             int index = notes.IndexOf(note);
             if (index < 0)
             {
@@ -175,8 +214,11 @@ internal static class BenchAccuracyStarts
                 index = notes.Count - 1;
             }
 
-            return $"- [{index + 1}]";
+            return $"[{index + 1}]";
         }
+
+        string Cell(StartCell cell) =>
+            cell.Top1 is { } top1 ? top1.ToString("0.00", CultureInfo.InvariantCulture) : $"- {Note(cell.Note ?? "not measured")}";
 
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
@@ -187,9 +229,12 @@ internal static class BenchAccuracyStarts
         foreach (StartRow row in starts)
         {
             string drop = row.Both.Top1 is { } both ? (floatTop1 - both).ToString("0.00", CultureInfo.InvariantCulture) : "-";
-            string goal = row.Case.MaxStartDrop is { } g ? $"<= {g.ToString(CultureInfo.InvariantCulture)}" : "-";
+            string goal = row.Case.MaxStartDrop is { } g ? $"<= {g.ToString(CultureInfo.InvariantCulture)}"
+                : row.Case.NoGoalReason is { } reason ? $"- {Note(reason)}"
+                : "-";
+            string method = row.Case.Setting is { } setting ? $"{row.Case.Method}, {setting.Name}" : row.Case.Method;
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row.Case.Method} | {row.Case.W}/{row.Case.A} | {Cell(row.Both)} | {Cell(row.WeightsOnly)} | {Cell(row.InputsOnly)} | {drop} | {goal} |");
+                $"| {method} | {row.Case.W}/{row.Case.A} | {Cell(row.Both)} | {Cell(row.WeightsOnly)} | {Cell(row.InputsOnly)} | {drop} | {goal} |");
         }
 
         if (notes.Count > 0)
@@ -219,6 +264,16 @@ internal static class BenchAccuracyStarts
             ["inputsOnly"] = Rounded(r.InputsOnly),
             ["maxStartDrop"] = r.Case.MaxStartDrop,
         };
+        if (r.Case.Setting is { } setting)
+        {
+            row["setting"] = $"{setting.Key}={setting.Value}";
+        }
+
+        if (r.Case.NoGoalReason is { } reason)
+        {
+            row["noGoal"] = reason;
+        }
+
         var notes = new JsonObject();
         foreach ((string key, StartCell cell) in new[] { ("start", r.Both), ("weightsOnly", r.WeightsOnly), ("inputsOnly", r.InputsOnly) })
         {
@@ -241,8 +296,17 @@ internal static class BenchAccuracyStarts
     /// <summary>One row of the start breakdown: a method at some bits, from a config, with the full run's goal (points below float) or null.</summary>
     public sealed record StartCase(string Method, int W, int A, string Config, double? MaxStartDrop)
     {
-        public string Label => $"{Method} {W}w{A}f";
+        /// <summary>A setting every policy rule gets beside the bits, or null for the config's own.</summary>
+        public PolicySetting? Setting { get; init; }
+
+        /// <summary>Why the row has no goal where the other rows at its bits have one, or null.</summary>
+        public string? NoGoalReason { get; init; }
+
+        public string Label => $"{Method} {W}w{A}f" + (Setting is { } s ? $" ({s.Name})" : "");
     }
+
+    /// <summary>A policy option's key and value, and how the table names the row that sets it.</summary>
+    public sealed record PolicySetting(string Key, string Value, string Name);
 
     /// <summary>A start top-1 (percent), or null with the note that says why it was not measured.</summary>
     public sealed record StartCell(double? Top1, string? Note);

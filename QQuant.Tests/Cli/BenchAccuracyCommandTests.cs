@@ -51,15 +51,39 @@ public class BenchAccuracyCommandTests
         IReadOnlyList<StartCase> cases = Cases();
 
         string[] methods = ["LSQ", "LSQ+", "DSQ", "DoReFa", "PACT", "APoT", "uniform"];
-        StartCase[] widest = [.. cases.Take(methods.Length)];
-        Assert.Equal(methods, widest.Select(c => c.Method));
+        StartCase[] widest = [.. cases.Where(c => c.W >= 7)];
+        Assert.Equal(["LSQ", "LSQ+", "DSQ", "DoReFa", "PACT", "APoT", "APoT", "uniform", "uniform"], widest.Select(c => c.Method));
         // APoT's power-of-two levels stop at 7 weight and 6 input bits.
-        Assert.All(widest, c => Assert.Equal((c.Method == "APoT" ? 7 : 8, c.Method == "APoT" ? 6 : 8, EightBitStartGoal), (c.W, c.A, c.MaxStartDrop)));
+        Assert.All(widest, c => Assert.Equal((c.Method == "APoT" ? 7 : 8, c.Method == "APoT" ? 6 : 8), (c.W, c.A)));
+        // DoReFa's and the paper's centred APoT and uniform rows say why they have no goal; the uncentred rows carry it.
+        Assert.All(widest, c => Assert.Equal(
+            c.Method is "DoReFa" || (c.Method is "APoT" or "uniform" && c.Setting is null) ? null : EightBitStartGoal, c.MaxStartDrop));
+        Assert.All(widest, c => Assert.Equal(c.MaxStartDrop is null, c.NoGoalReason is not null));
+        Assert.Equal(["APoT 7w6f (weights not centred)", "uniform 8w8f (weights not centred)"], widest.Where(c => c.Setting is not null).Select(c => c.Label));
         Assert.Equal(methods, cases.Where(c => c.W == 4).Select(c => c.Method));
         Assert.All(cases.Where(c => c.W == 4), c => Assert.Equal(c.Method == "DoReFa" ? null : FourBitStartGoal, c.MaxStartDrop));
         Assert.Equal(["LSQ", "LSQ+", "DSQ", "APoT"], cases.Where(c => c.W == 2).Select(c => c.Method));
         Assert.All(cases.Where(c => c.W == 2), c => Assert.Null(c.MaxStartDrop));
-        Assert.Equal(18, cases.Count);
+        Assert.Equal(20, cases.Count);
+    }
+
+    [Fact]
+    public void The_uncentred_rows_bind_with_every_main_layer_dividing_its_weight_only()
+    {
+        StartCase c = Cases().Single(c => c is { Method: "uniform", Setting: not null });
+        string config = Path.Combine(AppContext.BaseDirectory, "configs", c.Config);
+        List<string> options = [.. PolicyBits(ConfigDocument.Load(config), c.W, c.A)];
+        options.AddRange(PolicyValues(ConfigDocument.Load(config, options), (c.Setting!.Key, c.Setting.Value)));
+        using ServiceProvider services = CliServices.Create();
+
+        (ImageClassifier model, QuantizationReport? _) = services.GetRequiredService<ClassifierFactory>().Build(ConfigDocument.Load(config, options).ToConfiguration());
+        using (model)
+        {
+            QQuant.Quantizers.APoTQuantizer[] weights = [.. model.modules().OfType<QuantizedLayer>().Select(l => l.WeightQuantizer).OfType<QQuant.Quantizers.APoTQuantizer>()];
+            Assert.True(weights.Length >= 18);
+            Assert.All(weights, q => Assert.False(q.CentersWeight));
+            Assert.All(weights, q => Assert.Equal(8, q.Bits));
+        }
     }
 
     [Theory]
@@ -98,7 +122,13 @@ public class BenchAccuracyCommandTests
             string config = Path.Combine(AppContext.BaseDirectory, "configs", c.Config);
             foreach ((int w, int a) in new[] { (c.W, c.A), (c.W, 32), (32, c.A) })
             {
-                string? problem = PolicyProblem(ConfigDocument.Load(config, PolicyBits(ConfigDocument.Load(config), w, a)), layers);
+                List<string> options = [.. PolicyBits(ConfigDocument.Load(config), w, a)];
+                if (c.Setting is { } setting)
+                {
+                    options.AddRange(PolicyValues(ConfigDocument.Load(config), (setting.Key, setting.Value)));
+                }
+
+                string? problem = PolicyProblem(ConfigDocument.Load(config, options), layers);
                 Assert.True(problem is null, $"{c.Label} w {w} a {a}: {problem}");
             }
         }
@@ -112,6 +142,8 @@ public class BenchAccuracyCommandTests
             new(Lsq8, Top1(91.5), Top1(91.75), Top1(91.6)),
             new(Apot8, new StartCell(null, "APoT grid: at most 7 bits"), new StartCell(null, "APoT grid: at most 7 bits"), new StartCell(null, "inputs: at most 6 bits")),
             new(Dorefa4, Top1(60.12), Top1(88), Top1(70)),
+            new(Apot8 with { MaxStartDrop = null, NoGoalReason = "centred" }, Top1(91), Top1(91), Top1(92)),
+            new(Apot8 with { Setting = UncentredWeights }, Top1(91.75), Top1(91.9), Top1(92)),
         ];
 
         string[] lines = Table(92, starts).Split(Environment.NewLine);
@@ -122,8 +154,11 @@ public class BenchAccuracyCommandTests
         Assert.Equal("| LSQ | 8/8 | 91.50 | 91.75 | 91.60 | 0.50 | <= 0.5 |", lines[4]);
         Assert.Equal("| APoT | 8/8 | - [1] | - [1] | - [2] | - | <= 0.5 |", lines[5]);
         Assert.Equal("| DoReFa | 4/4 | 60.12 | 88.00 | 70.00 | 31.88 | - |", lines[6]);
-        Assert.Equal("[1] APoT grid: at most 7 bits", lines[8]);
-        Assert.Equal("[2] inputs: at most 6 bits", lines[9]);
+        Assert.Equal("| APoT | 8/8 | 91.00 | 91.00 | 92.00 | 1.00 | - [3] |", lines[7]);
+        Assert.Equal("| APoT, weights not centred | 8/8 | 91.75 | 91.90 | 92.00 | 0.25 | <= 0.5 |", lines[8]);
+        Assert.Equal("[1] APoT grid: at most 7 bits", lines[10]);
+        Assert.Equal("[2] inputs: at most 6 bits", lines[11]);
+        Assert.Equal("[3] centred", lines[12]);
     }
 
     [Fact]
@@ -149,14 +184,21 @@ public class BenchAccuracyCommandTests
     {
         var run = new BenchRun("LSQ", 4, 4, "LSQ/cres20/config1_cres20_lsq_m1_128_4w4f.json", 0.5);
         BenchRow[] rows = [new(run, 88.123456, 91, 1, 1, 12.34)];
-        StartRow[] starts = [new(Apot8, new StartCell(null, "grid"), Top1(90.5), new StartCell(null, "inputs"))];
+        StartRow[] starts =
+        [
+            new(Apot8, new StartCell(null, "grid"), Top1(90.5), new StartCell(null, "inputs")),
+            new(Apot8 with { MaxStartDrop = null, NoGoalReason = "centred", Setting = UncentredWeights }, Top1(91), Top1(91), Top1(91)),
+        ];
 
         JsonObject json = Json(rows, starts);
 
         JsonObject row = json["rows"]!.AsArray().Single()!.AsObject();
         Assert.Equal(["method", "w", "a", "start", "top1", "drop", "epochs", "seconds"], row.Select(p => p.Key));
         Assert.Equal(88.1235, row["start"]!.GetValue<double>());
-        JsonObject start = json["starts"]!.AsArray().Single()!.AsObject();
+        JsonObject start = json["starts"]!.AsArray()[0]!.AsObject();
+        JsonObject uncentred = json["starts"]!.AsArray()[1]!.AsObject();
+        Assert.Equal(("centerWeights=false", "centred"), (uncentred["setting"]!.GetValue<string>(), uncentred["noGoal"]!.GetValue<string>()));
+        Assert.Null(start["setting"]);
         Assert.Equal("APoT", start["method"]!.GetValue<string>());
         Assert.Null(start["start"]);
         Assert.Equal(90.5, start["weightsOnly"]!.GetValue<double>());

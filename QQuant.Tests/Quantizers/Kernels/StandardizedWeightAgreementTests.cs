@@ -7,33 +7,39 @@ namespace QQuant.Tests.Quantizers.Kernels;
 
 /// <summary>
 /// APoT's and the uniform grid's fused weight pass (standardisation, grid, and the gradient back through the mean and
-/// the deviation) against the composed path, which differentiates the standardisation with autograd.
+/// the deviation, or only the deviation when the weight is not centred) against the composed path, which differentiates
+/// the standardisation with autograd.
 /// </summary>
 public sealed class StandardizedWeightAgreementTests
 {
-    public static TheoryData<long[], int, APoTGrid, bool, ClippedWeightGradient> Weights() => new()
+    public static TheoryData<long[], int, APoTGrid, bool, ClippedWeightGradient, bool> Weights() => new()
     {
-        // shape, bits, grid, per channel, gradient beyond the clip
-        { [7], 4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits },          // shorter than one SIMD vector
-        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits },
-        { [16, 3, 5, 5], 3, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits },
-        { [16, 3, 5, 5], 4, APoTGrid.Uniform, true, ClippedWeightGradient.PassAtTwoBits },
-        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.Pass },
-        { [64, 64, 3, 3], 2, APoTGrid.Uniform, false, ClippedWeightGradient.PassAtTwoBits },  // split into parallel pieces
-        { [64, 64, 3, 3], 2, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.Zero },
-        { [3, 70001], 5, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits },    // rows split across pieces
+        // shape, bits, grid, per channel, gradient beyond the clip, centred
+        { [7], 4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits, true },          // shorter than one SIMD vector
+        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.PassAtTwoBits, true },
+        { [16, 3, 5, 5], 3, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits, true },
+        { [16, 3, 5, 5], 4, APoTGrid.Uniform, true, ClippedWeightGradient.PassAtTwoBits, true },
+        { [16, 3, 5, 5], 4, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.Pass, true },
+        { [64, 64, 3, 3], 2, APoTGrid.Uniform, false, ClippedWeightGradient.PassAtTwoBits, true },  // split into parallel pieces
+        { [64, 64, 3, 3], 2, APoTGrid.PowerOfTwo, false, ClippedWeightGradient.Zero, true },
+        { [3, 70001], 5, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits, true },    // rows split across pieces
+        { [7], 4, APoTGrid.Uniform, false, ClippedWeightGradient.PassAtTwoBits, false },
+        { [16, 3, 5, 5], 3, APoTGrid.PowerOfTwo, true, ClippedWeightGradient.PassAtTwoBits, false },
+        { [64, 64, 3, 3], 2, APoTGrid.Uniform, false, ClippedWeightGradient.Pass, false },
+        { [3, 70001], 8, APoTGrid.Uniform, true, ClippedWeightGradient.PassAtTwoBits, false },
     };
 
     [Theory]
     [MemberData(nameof(Weights))]
     public void Weights_agree_in_the_forward_and_in_the_gradients_through_the_standardisation(
-        long[] shape, int bits, APoTGrid grid, bool perChannel, ClippedWeightGradient clipped)
+        long[] shape, int bits, APoTGrid grid, bool perChannel, ClippedWeightGradient clipped, bool centered)
     {
         using var scope = NewDisposeScope();
         long channels = perChannel ? shape[0] : 1;
         APoTQuantizer Make(bool fused)
         {
-            var q = new APoTQuantizer(bits, TensorRole.Weight, grid, ActivationSign.Signed, channels, initialClip: 1.7, clippedGradient: clipped)
+            var q = new APoTQuantizer(bits, TensorRole.Weight, grid, ActivationSign.Signed, channels, initialClip: 1.7, clippedGradient: clipped,
+                centersWeight: centered)
             {
                 UseFusedKernel = fused,
             };
@@ -55,10 +61,10 @@ public sealed class StandardizedWeightAgreementTests
         Outcome b = Run(Make(false), w, upstream);
 
         Assert.Equal(b.Output, a.Output);
-        // Each element's gradient is (g − mean g − t · Σ(g·t)/(n − 1)) / σ: sums taken in different orders.
+        // Each element's gradient is (g − mean g − ((x − μ)/σ) · Σ(g·t)/(n − 1)) / σ: sums taken in different orders.
         using Tensor rows = w.view(channels, -1);
         double smallestStd = rows.std(1).min().item<float>();
-        double largestT = (rows - rows.mean([1], keepdim: true)).abs().max().item<float>() / smallestStd;
+        double largestT = Math.Max((rows - rows.mean([1], keepdim: true)).abs().max().item<float>(), rows.abs().max().item<float>()) / smallestStd;
         double largestG = upstream.abs().max().item<float>();
         double tolerance = 1e-5 * largestG * (2 + (largestT * largestT)) / smallestStd;
         for (int i = 0; i < a.InputGradient!.Length; i++)

@@ -230,6 +230,7 @@ public class PactAPoTLayerTests
         using var layer = new QuantizedLinear(linear, APoT.Instance, Settings(4, 4, new APoTOptions
         {
             ActivationSign = ActivationSign.Unsigned, InitialClip = 48, PerChannelWeights = true,
+            WeightInit = WeightClipInitialization.ThreeSigma,
         }));
         layer.to(float64);
         double[] w = [-3.5, -1.5, -1.5, 0.5, 1.5, 2.5, 5.5];

@@ -121,16 +121,38 @@ public sealed class TensorStatisticsSampleTests
     }
 
     [Fact]
-    public void Without_a_sample_size_or_per_channel_there_is_no_sample()
+    public void Without_a_sample_size_there_is_no_sample()
     {
         using var scope = NewDisposeScope();
         using TensorStatistics plain = Observed(0, Batches());
 
         Assert.Equal(0, plain.SampleSize);
         Assert.Throws<InvalidOperationException>(() => plain.Sample());
-        Assert.Throws<ArgumentException>(() => new TensorStatistics(perChannel: true, sampleSize: 10));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TensorStatistics(perChannel: false, sampleSize: -1));
         using var empty = new TensorStatistics(perChannel: false, sampleSize: 10);
         Assert.Throws<InvalidOperationException>(() => empty.Sample());
+    }
+
+    [Fact]
+    public void Per_channel_each_channel_keeps_the_sample_its_own_stream_would_keep()
+    {
+        // Three channels seen in two batches of 40 and 90 values each: each row of the sample is what per-tensor
+        // statistics of that channel alone keep (the same positions in every channel).
+        using var scope = NewDisposeScope();
+        Tensor[] batches = [Normal(31, float32, 3, 4, 10), Normal(32, float32, 3, 90)];
+        using var perChannel = new TensorStatistics(perChannel: true, sampleSize: 50);
+        foreach (Tensor batch in batches)
+        {
+            perChannel.Observe(batch);
+        }
+
+        Tensor sample = perChannel.Sample();
+
+        Assert.Equal(new long[] { 3, 33 }, sample.shape);
+        for (int channel = 0; channel < 3; channel++)
+        {
+            using TensorStatistics alone = Observed(50, batches.Select(b => b[channel]));
+            Identical(alone.Sample(), sample[channel]);
+        }
     }
 }
