@@ -6,9 +6,10 @@ namespace QQuant.Quantizers;
 
 /// <summary>
 /// APoT's and the uniform grid's weights as a pass over the weight itself: each row (output channel, or the whole
-/// tensor) is standardised with its mean (or only scaled, when not centred) and unbiased standard deviation (a deviation
-/// of 0 acts as 1, and is then a constant), then rounded on its grid. The backward makes two passes: the grid's (the gradient of the
-/// standardised weight, and the row sums for α and for the standardisation), then the standardisation's, in place.
+/// tensor) is standardised with its mean (or only scaled, when not centred) and unbiased standard deviation (a
+/// deviation of 0 acts as 1, and is then a constant), then rounded on its grid. The backward makes two passes: the
+/// grid's (the gradient of the standardised weight, and the row sums for α and for the standardisation), then the
+/// standardisation's, in place.
 /// </summary>
 internal sealed class APoTStandardizedWeightPass : QuantizationPass
 {
