@@ -18,6 +18,15 @@ internal static class ConfigurationTestSupport
     public static QuantPolicy Bind(string json, QuantLayerRegistry? registry = null) =>
         QuantPolicy.FromConfiguration(Json(json).GetSection("quantTransformer"), registry ?? Registry());
 
+    /// <summary>
+    /// A policy with one rule, <c>Conv2d</c> to <paramref name="layer"/> at 4w4a, with <paramref name="key"/> set to
+    /// <paramref name="jsonValue"/> (JSON text: <c>"\"mse\""</c>, <c>"false"</c>).
+    /// </summary>
+    public static string ConvRuleJson(string layer, string key, string jsonValue) =>
+        $$"""
+        { "quantTransformer": { "type": "QuantTransformer", "policy": { "Conv2d": { "type": "{{layer}}", "w": 4, "a": 4, "{{key}}": {{jsonValue}} } } } }
+        """;
+
     /// <summary>Binds and expects a <see cref="QuantConfigurationException"/>.</summary>
     public static QuantConfigurationException BindFails(string json, QuantLayerRegistry? registry = null) =>
         Assert.Throws<QuantConfigurationException>(() => Bind(json, registry));

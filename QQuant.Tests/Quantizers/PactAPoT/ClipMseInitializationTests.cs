@@ -180,10 +180,7 @@ public class ClipMseInitializationTests
         Assert.Equal(2, Alpha(given));
     }
 
-    private static string PolicyJson(string layer, string activationInit) =>
-        $$"""
-        { "quantTransformer": { "type": "QuantTransformer", "policy": { "Conv2d": { "type": "{{layer}}", "w": 4, "a": 4, "activationInit": "{{activationInit}}" } } } }
-        """;
+    private static string PolicyJson(string layer, string activationInit) => ConvRuleJson(layer, "activationInit", $"\"{activationInit}\"");
 
     [Theory]
     [InlineData("PACTConv")]

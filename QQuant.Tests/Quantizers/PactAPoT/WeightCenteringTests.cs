@@ -87,10 +87,7 @@ public class WeightCenteringTests
         return randn(shape, float64, generator: generator);
     }
 
-    private static string PolicyJson(string layer, string centerWeights) =>
-        $$"""
-        { "quantTransformer": { "type": "QuantTransformer", "policy": { "Conv2d": { "type": "{{layer}}", "w": 4, "a": 4, "centerWeights": {{centerWeights}} } } } }
-        """;
+    private static string PolicyJson(string layer, string centerWeights) => ConvRuleJson(layer, "centerWeights", centerWeights);
 
     [Theory]
     [InlineData("UniformConv")]

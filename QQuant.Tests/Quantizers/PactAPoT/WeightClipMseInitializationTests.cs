@@ -173,10 +173,7 @@ public class WeightClipMseInitializationTests
         Assert.Equal(1.25, Values(paper.Alpha)[0]);
     }
 
-    private static string PolicyJson(string layer, string weightInit) =>
-        $$"""
-        { "quantTransformer": { "type": "QuantTransformer", "policy": { "Conv2d": { "type": "{{layer}}", "w": 4, "a": 4, "weightInit": "{{weightInit}}" } } } }
-        """;
+    private static string PolicyJson(string layer, string weightInit) => ConvRuleJson(layer, "weightInit", $"\"{weightInit}\"");
 
     [Theory]
     [InlineData("UniformConv")]
