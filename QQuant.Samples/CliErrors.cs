@@ -3,14 +3,28 @@ using System.CommandLine;
 namespace QQuant.Samples;
 
 /// <summary>
-/// How commands fail: a QQuant error (or bad input the runtime rejects) prints its message, without a stack trace
-/// unless <c>--verbose</c>, and exits 1.
+/// How every command fails, in one place: a QQuant error (or bad input the runtime rejects) prints one
+/// <c>error: message</c> line and exits 1; with the root's <c>--verbose</c> the line goes on with the exception's type,
+/// inner exceptions and stack trace.
 /// </summary>
 internal static class CliErrors
 {
-    public static Option<bool> VerboseOption() => new("--verbose") { Description = "Print the stack trace of an error." };
+    private const string VerboseName = "--verbose";
 
-    public static int Run(TextWriter error, bool verbose, Func<int> action)
+    /// <summary>The root command's <c>--verbose</c>: recursive, so every command takes it, before or after its name.</summary>
+    public static Option<bool> VerboseOption() => new(VerboseName) { Description = "Print the stack trace of an error.", Recursive = true };
+
+    /// <summary>Whether the command line holds the root's <c>--verbose</c>.</summary>
+    public static bool IsVerbose(ParseResult parsed) => parsed.GetValue<bool>(VerboseName);
+
+    /// <summary>
+    /// Invokes the parsed command with its errors handled by <see cref="Run"/> rather than by System.CommandLine's
+    /// handler, which prints every exception with its stack trace.
+    /// </summary>
+    public static int Invoke(ParseResult parsed, TextWriter output, TextWriter error) =>
+        Run(error, IsVerbose(parsed), () => parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }));
+
+    private static int Run(TextWriter error, bool verbose, Func<int> action)
     {
         try
         {
@@ -22,7 +36,17 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is QQuantException or ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            error.WriteLine(verbose ? e.ToString() : $"error: {e.Message}");
+            error.WriteLine($"error: {(verbose ? e.ToString() : e.Message)}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 1;
+        }
+        catch (Exception e)
+        {
+            // Not bad input but a bug in qquant: the stack trace always, as System.CommandLine's handler printed it.
+            error.WriteLine($"Unhandled exception: {e}");
             return 1;
         }
     }

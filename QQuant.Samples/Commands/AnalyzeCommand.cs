@@ -14,7 +14,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class AnalyzeCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         Argument<string?> Positional(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
         var image = Positional("image", "The image to analyse (or use --data).");
@@ -33,13 +33,12 @@ internal static class AnalyzeCommand
         var data = new Option<FileInfo?>("--data") { Description = "A config whose data.val split is analysed instead of one image (accuracy-based sensitivity)." };
         var samples = new Option<int>("--samples") { Description = "How many val images --data uses.", DefaultValueFactory = _ => 64 };
         var noSensitivity = new Option<bool>("--no-sensitivity") { Description = "Skip the per-layer sensitivity (two passes per quantized layer)." };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("analyze", "Compare a float classifier with its quantized twin layer by layer: an offline HTML report and its JSON.")
         {
             image, configFloatArg, configIntArg, checkpointFloatArg, checkpointIntArg, deviceArg, savePathArg,
-            configFloat, configInt, checkpointFloat, checkpointInt, device, savePath, data, samples, noSensitivity, verbose,
+            configFloat, configInt, checkpointFloat, checkpointInt, device, savePath, data, samples, noSensitivity,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             (Option<string?> Option, Argument<string?> Argument, int Position)[] required =
             [
@@ -86,7 +85,7 @@ internal static class AnalyzeCommand
             Summarize(output, report);
             output.WriteLine($"wrote {html} and {json}");
             return 0;
-        }));
+        });
         return command;
     }
 

@@ -73,12 +73,11 @@ internal static class BenchAccuracyCommand
             Description = "Start every QAT run from this float checkpoint (a float run of an earlier bench) instead of training float again; the float row is its test top-1.",
         };
         var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
         {
-            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, breakdown, noBreakdown, floatCheckpoint, workDir, verbose,
+            quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, breakdown, noBreakdown, floatCheckpoint, workDir,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             bool isQuick = parsed.GetValue(quick);
             string root = parsed.GetValue(dataRoot)?.FullName
@@ -93,7 +92,7 @@ internal static class BenchAccuracyCommand
             bool withBreakdown = IncludesBreakdown(parsed);
             var bench = new BenchSettings(isQuick, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!));
             return Run(output, error, bench, withBreakdown, parsed.GetValue(floatCheckpoint)?.FullName, parsed.GetValue(json));
-        }));
+        });
         return command;
     }
 

@@ -28,17 +28,15 @@ internal static class BenchAnalyzeCommand
     /// <summary>The target for one image on this machine's CPU.</summary>
     private const double TargetSeconds = 60;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var runs = new Option<int>("--runs") { Description = "Timed runs of each setting (the median is printed).", DefaultValueFactory = _ => 3 };
         var workDir = new Option<string>("--work-dir") { Description = "Where the checkpoints, the image and the reports go.", DefaultValueFactory = _ => "work_dirs/bench_analyze" };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("analyze", "Seconds qquant analyze takes for ResNet-50 float vs LSQ 4w4f on one 224x224 image, with and without sensitivity.")
         {
-            runs, workDir, verbose,
+            runs, workDir,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
-            Run(output, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(runs))));
+        command.SetAction(parsed => Run(output, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(runs)));
         return command;
     }
 

@@ -17,7 +17,10 @@ internal static class BenchDataCommand
     private static readonly double[] ImageNetMean = [123.675, 116.28, 103.53];
     private static readonly double[] ImageNetStd = [58.395, 57.12, 57.375];
 
-    public static Command Create(TextWriter output, TextWriter error)
+    /// <summary>The JPEG folder's batch size (the last partial batch is dropped).</summary>
+    private const int FolderBatch = 32;
+
+    public static Command Create(TextWriter output)
     {
         var fashion = new Option<DirectoryInfo>("--fashion-mnist")
         {
@@ -40,25 +43,30 @@ internal static class BenchDataCommand
         {
             int[] counts = parsed.GetValue(workers)!;
             int timedRuns = parsed.GetValue(runs);
-            if (counts.Length == 0 || counts.Any(w => w < 0) || timedRuns < 1 || parsed.GetValue(jpegs) < 32)
-            {
-                error.WriteLine("--workers needs counts >= 0, --runs at least 1 and --jpegs at least 32.");
-                return 1;
-            }
-
-            try
-            {
-                FashionMnist(output, parsed.GetValue(fashion)!, counts, timedRuns);
-                JpegFolder(output, parsed.GetValue(jpegs), counts, timedRuns);
-                return 0;
-            }
-            catch (QQuantException e)
-            {
-                error.WriteLine(e.Message);
-                return 1;
-            }
+            RequireSettings(counts, timedRuns, parsed.GetValue(jpegs));
+            FashionMnist(output, parsed.GetValue(fashion)!, counts, timedRuns);
+            JpegFolder(output, parsed.GetValue(jpegs), counts, timedRuns);
+            return 0;
         });
         return data;
+    }
+
+    private static void RequireSettings(int[] workers, int runs, int jpegs)
+    {
+        if (workers.Any(w => w < 0))
+        {
+            throw new QQuantException($"--workers: every count must be 0 (load on the calling thread) or more; got {string.Join(' ', workers)}.");
+        }
+
+        if (runs < 1)
+        {
+            throw new QQuantException($"--runs must be at least 1; got {runs}.");
+        }
+
+        if (jpegs < FolderBatch)
+        {
+            throw new QQuantException($"--jpegs must be at least {FolderBatch}, one batch of the folder benchmark; got {jpegs}.");
+        }
     }
 
     private static void FashionMnist(TextWriter output, DirectoryInfo folder, int[] workers, int runs)
@@ -103,8 +111,8 @@ internal static class BenchDataCommand
             });
             output.WriteLine();
             output.WriteLine($"ImageNet-style folder, {count} JPEGs of 500x375 (generated): LoadImageFromFile -> RandomResizedCrop(224) "
-                             + "-> RandomFlip -> Normalize -> ImageToTensor -> Collect, batch 32");
-            Measure(output, dataset, 32, batches: Math.Max(1, count / 32), workers, runs);
+                             + $"-> RandomFlip -> Normalize -> ImageToTensor -> Collect, batch {FolderBatch}");
+            Measure(output, dataset, FolderBatch, batches: count / FolderBatch, workers, runs);
         }
         finally
         {

@@ -33,7 +33,7 @@ internal static class BenchDistCommand
             224, 16),
     ];
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
         var runs = new Option<int>("--runs") { Description = "Timed steps per row after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
@@ -41,14 +41,13 @@ internal static class BenchDistCommand
         var model = new Option<string[]>("--model") { Description = "Which models: CifarResNet-20, ResNet-18 (default: both).", AllowMultipleArgumentsPerToken = true };
         var tcp = new Option<bool>("--tcp") { Description = "Connect the processes over TCP on loopback (as separate machines would) instead of shared memory." };
         var rowsOut = new Option<FileInfo?>("--rows-out") { Hidden = true };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("dist", "Step time, allreduce share and throughput of data-parallel QAT with 1 and N processes (CifarResNet-20, ResNet-18).")
         {
-            json, runs, processes, model, tcp, rowsOut, verbose,
+            json, runs, processes, model, tcp, rowsOut,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
             Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(processes), parsed.GetValue(model) ?? [], parsed.GetValue(tcp),
-                parsed.GetValue(rowsOut)?.FullName)));
+                parsed.GetValue(rowsOut)?.FullName));
         return command;
     }
 

@@ -35,18 +35,16 @@ internal static class BenchExportCommand
             32, [1, 128]),
     ];
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
         var runs = new Option<int>("--runs") { Description = "Timed runs per row after two warm-ups (medians are compared).", DefaultValueFactory = _ => 9 };
         var model = new Option<string[]>("--model") { Description = "Which models: ResNet-18, CifarResNet-20 (default: both).", AllowMultipleArgumentsPerToken = true };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("export", "Milliseconds and file sizes of LSQ 4w4f in TorchSharp and in ONNX Runtime (float and integer), for ResNet-18 and CifarResNet-20.")
         {
-            json, runs, model, verbose,
+            json, runs, model,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
-            Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [])));
+        command.SetAction(parsed => Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? []));
         return command;
     }
 

@@ -13,22 +13,21 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class BenchFaultsCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var full = new Option<bool>("--full") { Description = "Try the full count of cases of every class (minutes); without it, the reduced count CI runs." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as JSON to this file." };
         var only = new Option<string[]>("--only") { Description = "Run only these fault classes.", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<int>("--seed") { Description = "The seed of the cases' random choices.", DefaultValueFactory = _ => 1 };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("faults", "Inject faults (corrupt checkpoints, full disk, kill -9, bad configs and images, threads, NaN) and count those survived.")
         {
-            full, json, only, seed, verbose,
+            full, json, only, seed,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             IReadOnlyList<IFaultClass> classes = Select(parsed.GetValue(only) ?? []);
             return Run(output, classes, parsed.GetValue(full), parsed.GetValue(seed), parsed.GetValue(json)?.FullName);
-        }));
+        });
         return command;
     }
 

@@ -34,17 +34,15 @@ internal static class BenchKernelsCommand
         ("8-bit", () => QuantPolicy.For<Conv2d>().Use<EightBitConv>(w: 8, a: 8).Build(), true),
     ];
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
         var runs = new Option<int>("--runs") { Description = "Timed runs per row after two warm-up runs (the median is printed).", DefaultValueFactory = _ => 7 };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("kernels", "Forward+backward time of every quantizer, fused and composed, against the floor y = x * 1.0.")
         {
-            json, runs, verbose,
+            json, runs,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
-            Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs))));
+        command.SetAction(parsed => Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs)));
         return command;
     }
 

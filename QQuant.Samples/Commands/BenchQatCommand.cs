@@ -57,7 +57,7 @@ internal static class BenchQatCommand
 
     private static readonly Part Kept = new("weights+inputs, kept", 4, 4, Recompute: false);
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
         var runs = new Option<int>("--runs") { Description = "Timed steps per model and method after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
@@ -79,16 +79,15 @@ internal static class BenchQatCommand
             Description = $"Which methods to measure: {string.Join(", ", Methods.Select(m => m.Name))} (default: all).",
             AllowMultipleArgumentsPerToken = true,
         };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("qat", "Training-step, evaluation and peak-memory ratios of 4w4f QAT to float training, for CifarResNet-20 and ResNet-18.")
         {
-            json, runs, model, method, breakdown, kept, verbose,
+            json, runs, model, method, breakdown, kept,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             Part[] parts = [Both, .. parsed.GetValue(breakdown) ? Breakdown : [], .. parsed.GetValue(kept) ? [Kept] : Array.Empty<Part>()];
             return Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], parsed.GetValue(method) ?? [], parts);
-        }));
+        });
         return command;
     }
 

@@ -16,7 +16,7 @@ internal static class ExportCommand
 {
     private const int MinimumOpset = 21;
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with (model, quantTransformer, data.test)." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The trained QQuant checkpoint." };
@@ -42,12 +42,11 @@ internal static class ExportCommand
             Description = "Also write the checkpoint with each integer convolution's bias moved onto the int32 grid the ONNX model adds (at most half a code), so the library evaluates what ONNX Runtime computes.",
         };
         var options = ConfigOptions.Create();
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("export", "Export a trained (quantized) classifier to ONNX (QDQ) for ONNX Runtime.")
         {
-            config, checkpoint, outFile, opset, format, strict, inputShape, quantizeOutputs, roundZeroPoints, verify, alignedCheckpoint, options, verbose,
+            config, checkpoint, outFile, opset, format, strict, inputShape, quantizeOutputs, roundZeroPoints, verify, alignedCheckpoint, options,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             OnnxQuantFormat quantFormat = parsed.GetValue(format)!.ToLowerInvariant() switch
             {
@@ -116,7 +115,7 @@ internal static class ExportCommand
             }
 
             return 0;
-        }));
+        });
         return command;
     }
 

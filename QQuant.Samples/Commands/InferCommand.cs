@@ -12,19 +12,18 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class InferCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config (model, quantTransformer, data.test.pipeline)." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The trained QQuant checkpoint." };
         var images = new Argument<FileInfo[]>("image") { Description = "Image files to classify.", Arity = ArgumentArity.OneOrMore };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var options = ConfigOptions.Create();
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("infer", "Classify images with a trained (quantized) classifier.")
         {
-            config, checkpoint, images, device, options, verbose,
+            config, checkpoint, images, device, options,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             // Every file and the device are checked before the model is built.
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
@@ -40,7 +39,7 @@ internal static class InferCommand
             }
 
             return 0;
-        }));
+        });
         return command;
     }
 

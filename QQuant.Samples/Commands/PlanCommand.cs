@@ -22,7 +22,7 @@ internal static class PlanCommand
         ["vgg11_bn"] = classes => torchvision.models.vgg11_bn(num_classes: classes),
     };
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var config = new Option<FileInfo>("--config") { Description = "A JSON file holding the policy.", Required = true };
         var section = new Option<string>("--section")
@@ -34,12 +34,11 @@ internal static class PlanCommand
         model.AcceptOnlyFromAmong([.. Models.Keys]);
         var format = new Option<string>("--format") { Description = "How to print the report.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "markdown", "json");
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("plan", "Print what a JSON policy would do to a TorchVision model, changing nothing.")
         {
-            config, section, model, format, verbose,
+            config, section, model, format,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             QuantLayerRegistry layers = new ServiceCollection().AddQQuant().AddQuantizers().Layers;
             string path = FilePaths.RequireExisting(parsed.GetValue(config)!.FullName, "--config");
@@ -53,7 +52,7 @@ internal static class PlanCommand
                 _ => report.ToString(),
             });
             return 0;
-        }));
+        });
         return command;
     }
 }

@@ -16,7 +16,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class PredictCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var config = new Option<FileInfo?>("--config") { Description = "The model's JSON config (model, quantTransformer, data.test.pipeline)." };
         var onnx = new Option<FileInfo?>("--onnx") { Description = "An ONNX model written by qquant export, run by ONNX Runtime (instead of --config and --checkpoint)." };
@@ -27,9 +27,7 @@ internal static class PredictCommand
         {
             config, checkpoint, onnx, images, device,
         };
-        var verbose = CliErrors.VerboseOption();
-        command.Add(verbose);
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             ClassifierFactory factory = new ServiceCollection().AddQQuant().AddQuantizers().AddVision().Services
                 .BuildServiceProvider().GetRequiredService<ClassifierFactory>();
@@ -43,7 +41,7 @@ internal static class PredictCommand
             }
 
             return 0;
-        }));
+        });
         return command;
     }
 

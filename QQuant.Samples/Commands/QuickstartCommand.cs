@@ -24,7 +24,7 @@ internal static class QuickstartCommand
     /// <summary>The float config the quickstart starts from (relative to the app's folder).</summary>
     public const string FloatConfig = "configs/FLOAT/cres20/config1_cres20_float_m1_128_32w32f.json";
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var dataRoot = new Option<DirectoryInfo?>("--data-root")
         {
@@ -34,14 +34,13 @@ internal static class QuickstartCommand
         var workDir = new Option<string>("--work-dir") { Description = "Where the artefacts go.", DefaultValueFactory = _ => "work_dirs/quickstart" };
         var floatEpochs = new Option<int>("--float-epochs") { Description = "Epochs of float training.", DefaultValueFactory = _ => 5 };
         var qatEpochs = new Option<int>("--qat-epochs") { Description = "Epochs of QAT fine-tuning.", DefaultValueFactory = _ => 2 };
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("quickstart", "Train a float model, quantize it with LSQ 4w4f and fine-tune it, on a Fashion-MNIST subset, in a few minutes.")
         {
-            dataRoot, workDir, floatEpochs, qatEpochs, verbose,
+            dataRoot, workDir, floatEpochs, qatEpochs,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
             Run(output, parsed.GetValue(dataRoot)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset"),
-                Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(floatEpochs), parsed.GetValue(qatEpochs))));
+                Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(floatEpochs), parsed.GetValue(qatEpochs)));
         return command;
     }
 

@@ -13,7 +13,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class TestCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The QQuant checkpoint to evaluate." };
@@ -21,12 +21,11 @@ internal static class TestCommand
         var outFile = new Option<FileInfo?>("--out") { Description = "Write the metrics and per-sample predictions to this JSON file." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
         var options = ConfigOptions.Create();
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("test", "Evaluate a checkpoint on the config's test split.")
         {
-            config, checkpoint, metrics, outFile, device, options, verbose,
+            config, checkpoint, metrics, outFile, device, options,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             string[] unknown = [.. parsed.GetValue(metrics)!.Where(m => !m.Equals("accuracy", StringComparison.OrdinalIgnoreCase))];
             if (unknown.Length > 0)
@@ -61,7 +60,7 @@ internal static class TestCommand
             }
 
             return 0;
-        }));
+        });
         return command;
     }
 }

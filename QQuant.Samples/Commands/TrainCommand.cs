@@ -31,12 +31,11 @@ internal static class TrainCommand
         };
         var syncBn = new Option<bool>("--sync-bn") { Description = "With --launcher mpi: synchronise BatchNorm statistics over the processes (SyncBatchNorm); by default each keeps its own, as PyTorch DDP does." };
         var options = ConfigOptions.Create();
-        var verbose = CliErrors.VerboseOption();
         var command = new Command("train", "Train (or QAT-fine-tune) a classifier from a config.")
         {
-            config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, launcher, syncBn, options, verbose,
+            config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, launcher, syncBn, options,
         };
-        command.SetAction(parsed => CliErrors.Run(error, parsed.GetValue(verbose), () =>
+        command.SetAction(parsed =>
         {
             using IProcessGroup group = parsed.GetValue(launcher) switch
             {
@@ -59,7 +58,7 @@ internal static class TrainCommand
             };
             using TrainingRun run = DistributedFailure.Prepare(group, () => services.GetRequiredService<ClassifierTrainer>().Prepare(
                 ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options)), overrides, output));
-            TrainingResult result = DistributedFailure.Train(group, error, parsed.GetValue(verbose), run.Run);
+            TrainingResult result = DistributedFailure.Train(group, error, CliErrors.IsVerbose(parsed), run.Run);
             if (group.Rank != 0)
             {
                 return 0;
@@ -69,7 +68,7 @@ internal static class TrainCommand
             output.WriteLine($"trained {result.Epochs} epochs ({result.Iterations} iterations) in {result.Seconds:0} s"
                              + (metrics.Length > 0 ? $"; {metrics}" : "") + (result.LastCheckpoint is { } c ? $"; checkpoint {c}" : ""));
             return 0;
-        }));
+        });
         return command;
     }
 
