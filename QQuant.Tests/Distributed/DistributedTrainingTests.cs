@@ -28,7 +28,7 @@ public sealed class DistributedTrainingTests : IDisposable
             """;
         string json = $$"""
             {
-              "model": {{model ?? LeNet}},
+              "model": {{model ?? LeNet()}},
               "data": {
                 "samplesPerGpu": 100,
                 "workersPerGpu": 0,
@@ -49,10 +49,10 @@ public sealed class DistributedTrainingTests : IDisposable
         return _folder.Write((quantTransformer is null ? name : $"{name}_lsq") + ".json", System.Text.Encoding.UTF8.GetBytes(json));
     }
 
-    private const string LeNet = """
+    private static string LeNet(int inChannels = 1) => $$"""
         {
           "type": "ImageClassifier",
-          "backbone": { "type": "LeNet5", "numClasses": -1, "inChannels": 1 },
+          "backbone": { "type": "LeNet5", "numClasses": -1, "inChannels": {{inChannels}} },
           "neck": { "type": "GlobalAveragePooling" },
           "head": { "type": "LinearClsHead", "numClasses": 10, "inChannels": 120 }
         }
@@ -193,7 +193,7 @@ public sealed class DistributedTrainingTests : IDisposable
         string good = ImageFolder("good", corrupt: false), bad = ImageFolder("bad", corrupt: true);
         string json = $$"""
             {
-              "model": {{LeNet.Replace("\"inChannels\": 1", "\"inChannels\": 3", StringComparison.Ordinal)}},
+              "model": {{LeNet(inChannels: 3)}},
               "data": {
                 "samplesPerGpu": 4, "workersPerGpu": 0,
                 "train": { "type": "ImageNet", "dataPrefix": "{{good.Replace("\\", "/", StringComparison.Ordinal)}}", "pipeline": [
@@ -208,6 +208,10 @@ public sealed class DistributedTrainingTests : IDisposable
             """;
         string config = _folder.Write("folder.json", System.Text.Encoding.UTF8.GetBytes(json));
         string[] train = ["train", config, "--work-dir", Path.Combine(_folder.Path, "fails"), "--launcher", "mpi", "--no-validate"];
+        // Rank 0's copy trains: were it broken too, rank 0 would race rank 1 to report its own error.
+        (int alone, _, string aloneError) = TrainTestInferCommandTests.Run(
+            "train", config, "--work-dir", Path.Combine(_folder.Path, "alone"), "--no-validate", "--options", "totalEpochs=1");
+        Assert.True(alone == 0, aloneError);
         var clock = Stopwatch.StartNew();
 
         (int code, string output) = PerRank(train, [.. train, "--options", $"data.train.dataPrefix={bad}"]);
