@@ -169,23 +169,13 @@ internal static partial class DocCommandLine
     {
         var groups = new List<(int, int)>();
         int depth = 0, start = -1;
-        char quote = '\0';
-        for (int i = 0; i < text.Length; i++)
+        foreach (int i in UnquotedIndices(text))
         {
-            char c = text[i];
-            if (quote != '\0')
-            {
-                quote = c == quote ? '\0' : quote;
-            }
-            else if (c is '"' or '\'')
-            {
-                quote = c;
-            }
-            else if (c == '[' && depth++ == 0)
+            if (text[i] == '[' && depth++ == 0)
             {
                 start = i;
             }
-            else if (c == ']' && depth > 0 && --depth == 0)
+            else if (text[i] == ']' && depth > 0 && --depth == 0)
             {
                 groups.Add((start, i));
             }
@@ -196,6 +186,20 @@ internal static partial class DocCommandLine
 
     /// <summary>The text before an unquoted <c>#</c> that starts a word (a shell comment).</summary>
     private static string StripComment(string text)
+    {
+        foreach (int i in UnquotedIndices(text))
+        {
+            if (text[i] == '#' && (i == 0 || char.IsWhiteSpace(text[i - 1])))
+            {
+                return text[..i];
+            }
+        }
+
+        return text;
+    }
+
+    /// <summary>The indices of the characters outside '...' and "..." quotes (the quote characters excluded).</summary>
+    private static IEnumerable<int> UnquotedIndices(string text)
     {
         char quote = '\0';
         for (int i = 0; i < text.Length; i++)
@@ -209,13 +213,11 @@ internal static partial class DocCommandLine
             {
                 quote = c;
             }
-            else if (c == '#' && (i == 0 || char.IsWhiteSpace(text[i - 1])))
+            else
             {
-                return text[..i];
+                yield return i;
             }
         }
-
-        return text;
     }
 
     /// <summary>
