@@ -78,6 +78,16 @@ internal static class BenchAccuracyStarts
         PolicyValues(config, ("w", w.ToString(CultureInfo.InvariantCulture)), ("a", a.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>
+    /// The overrides of one cell of the breakdown: <see cref="PolicyBits"/> with <paramref name="w"/> and
+    /// <paramref name="a"/>, and the case's <see cref="StartCase.Setting"/> in every rule.
+    /// </summary>
+    /// <exception cref="QQuantException">The config has no policy rules, or a rule's key cannot be written as a key path.</exception>
+    public static IEnumerable<string> CellOverrides(ConfigDocument config, StartCase c, int w, int a) =>
+        c.Setting is { } setting
+            ? PolicyBits(config, w, a).Concat(PolicyValues(config, (setting.Key, setting.Value)))
+            : PolicyBits(config, w, a);
+
+    /// <summary>
     /// The <c>key.path=value</c> overrides that set each of <paramref name="values"/> in every rule of the config's
     /// <c>quantTransformer.policy</c> (the main layers).
     /// </summary>
@@ -134,12 +144,7 @@ internal static class BenchAccuracyStarts
                 };
                 string config = ConfigPath(c.Config);
                 List<string> options = bench.Options(c.Method);
-                options.AddRange(PolicyBits(ConfigDocument.Load(config, options), w, a));
-                if (c.Setting is { } extra)
-                {
-                    options.AddRange(PolicyValues(ConfigDocument.Load(config, options), (extra.Key, extra.Value)));
-                }
-
+                options.AddRange(CellOverrides(ConfigDocument.Load(config, options), c, w, a));
                 ConfigDocument document = ConfigDocument.Load(config, options);
                 string label = $"{c.Label} {VariantName(variant)}";
                 if (PolicyProblem(document, layers) is { } problem)

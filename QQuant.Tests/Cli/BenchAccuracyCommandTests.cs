@@ -72,8 +72,7 @@ public class BenchAccuracyCommandTests
     {
         StartCase c = Cases().Single(c => c is { Method: "uniform", Setting: not null });
         string config = Path.Combine(AppContext.BaseDirectory, "configs", c.Config);
-        List<string> options = [.. PolicyBits(ConfigDocument.Load(config), c.W, c.A)];
-        options.AddRange(PolicyValues(ConfigDocument.Load(config, options), (c.Setting!.Key, c.Setting.Value)));
+        string[] options = [.. CellOverrides(ConfigDocument.Load(config), c, c.W, c.A)];
         using ServiceProvider services = CliServices.Create();
 
         (ImageClassifier model, QuantizationReport? _) = services.GetRequiredService<ClassifierFactory>().Build(ConfigDocument.Load(config, options).ToConfiguration());
@@ -122,13 +121,7 @@ public class BenchAccuracyCommandTests
             string config = Path.Combine(AppContext.BaseDirectory, "configs", c.Config);
             foreach ((int w, int a) in new[] { (c.W, c.A), (c.W, 32), (32, c.A) })
             {
-                List<string> options = [.. PolicyBits(ConfigDocument.Load(config), w, a)];
-                if (c.Setting is { } setting)
-                {
-                    options.AddRange(PolicyValues(ConfigDocument.Load(config), (setting.Key, setting.Value)));
-                }
-
-                string? problem = PolicyProblem(ConfigDocument.Load(config, options), layers);
+                string? problem = PolicyProblem(ConfigDocument.Load(config, CellOverrides(ConfigDocument.Load(config), c, w, a)), layers);
                 Assert.True(problem is null, $"{c.Label} w {w} a {a}: {problem}");
             }
         }
