@@ -17,23 +17,8 @@ namespace QQuant.Tests.Quantizers.PactAPoT;
 /// </summary>
 public class ClipMseInitializationTests
 {
-    // Σ (x − α·round(clamp(x/α, 0, 1)·L)/L)² by a loop in float64 (round half to even, as torch).
-    private static double UniformError(double[] data, double alpha, int steps) =>
-        data.Sum(x =>
-        {
-            double q = Math.Round(Math.Clamp(x / alpha, 0, 1) * steps) / steps * alpha;
-            return (x - q) * (x - q);
-        });
-
-    // Σ (x − α·nearest level of clamp(|x|/α, 0, 1))² by a loop in float64 (ties to the upper level, as bucketize).
-    private static double LevelError(double[] data, double alpha, double[] levels) =>
-        data.Sum(x =>
-        {
-            double d = Math.Clamp(x / alpha, 0, 1);
-            double nearest = levels.OrderBy(l => Math.Abs(l - d)).ThenByDescending(l => l).First();
-            return (x - nearest * alpha) * (x - nearest * alpha);
-        });
-
+    // The unsigned uniform grid's error (every data set here is non-negative).
+    private static double UniformError(double[] data, double alpha, int steps) => ClipErrors.Uniform(data, alpha, steps, signed: false);
 
     private static double Alpha(object quantizer) => quantizer switch
     {
@@ -41,9 +26,6 @@ public class ClipMseInitializationTests
         APoTQuantizer a => Values(a.Alpha)[0],
         _ => throw new ArgumentException(quantizer.GetType().Name),
     };
-
-    private static double ExhaustiveMinimum(Func<double, double> error, double maxAbs) =>
-        Enumerable.Range(1, 20_000).Select(i => error(maxAbs * i / 20_000)).Min();
 
     [Fact]
     public void PACT_at_one_bit_finds_the_hand_computed_clip()
@@ -80,7 +62,7 @@ public class ClipMseInitializationTests
         pact.InitializeFrom(Vector(data));
         uniform.InitializeFrom(Vector(data));
 
-        double best = ExhaustiveMinimum(a => UniformError(data, a, steps), data.Max());
+        double best = ClipErrors.ExhaustiveMinimum(a => UniformError(data, a, steps), data.Max());
         Assert.True(UniformError(data, Alpha(pact), steps) <= best * (1 + 1e-6), $"{bits} bits: {UniformError(data, Alpha(pact), steps):R} vs {best:R}");
         Assert.Equal(Alpha(pact), Alpha(uniform), 12);
     }
@@ -121,10 +103,10 @@ public class ClipMseInitializationTests
         apot.InitializeFrom(Vector(data));
         spread.InitializeFrom(Vector(data));
 
-        double found = LevelError(data, Alpha(apot), levels);
-        double best = ExhaustiveMinimum(a => LevelError(data, a, levels), data.Max());
+        double found = ClipErrors.Levels(data, Alpha(apot), levels);
+        double best = ClipErrors.ExhaustiveMinimum(a => ClipErrors.Levels(data, a, levels), data.Max());
         Assert.True(found <= best * (1 + 1e-6), $"{found:R} vs {best:R}");
-        Assert.True(found < LevelError(data, Alpha(spread), levels));
+        Assert.True(found < ClipErrors.Levels(data, Alpha(spread), levels));
     }
 
     [Fact]

@@ -24,25 +24,8 @@ public class WeightClipMseInitializationTests
         return [.. w.Select(x => (x - mean) / std)];
     }
 
-    // Σ (t − α·round(clamp(t/α, −1, 1)·L)/L)² by a loop (round half to even, as torch).
-    private static double UniformError(double[] t, double alpha, int steps) =>
-        t.Sum(x =>
-        {
-            double q = Math.Round(Math.Clamp(x / alpha, -1, 1) * steps) / steps * alpha;
-            return (x - q) * (x - q);
-        });
-
-    // Σ (t − α·sign·nearest level of clamp(|t|/α, 0, 1))² by a loop (ties to the upper level, as bucketize).
-    private static double LevelError(double[] t, double alpha, double[] levels) =>
-        t.Sum(x =>
-        {
-            double d = Math.Min(Math.Abs(x) / alpha, 1);
-            double nearest = Math.Sign(x) * levels.OrderBy(l => Math.Abs(l - d)).ThenByDescending(l => l).First();
-            return (x - nearest * alpha) * (x - nearest * alpha);
-        });
-
-    private static double ExhaustiveMinimum(Func<double, double> error, double maxAbs) =>
-        Enumerable.Range(1, 20_000).Select(i => error(maxAbs * i / 20_000)).Min();
+    // The signed uniform grid's error of a standardised weight.
+    private static double UniformError(double[] t, double alpha, int steps) => ClipErrors.Uniform(t, alpha, steps, signed: true);
 
     // A trained conv weight's shape: 390 normal draws (Box–Muller, seeded) and 10 outliers of 3.5σ to 5.75σ of both
     // signs, shuffled, at σ = 0.05 around 0.01.
@@ -96,7 +79,7 @@ public class WeightClipMseInitializationTests
         mse.InitializeFrom(Matrix([4, 100], w));
 
         double alpha = Values(mse.Alpha)[0];
-        double best = ExhaustiveMinimum(a => UniformError(t, a, steps), t.Max(Math.Abs));
+        double best = ClipErrors.ExhaustiveMinimum(a => UniformError(t, a, steps), t.Max(Math.Abs));
         Assert.True(UniformError(t, alpha, steps) <= best * (1 + 1e-6), $"{bits} bits: {UniformError(t, alpha, steps):R} vs {best:R}");
         Assert.True(UniformError(t, alpha, steps) < UniformError(t, APoTQuantizer.WeightClip, steps));
         Assert.Equal(APoTQuantizer.WeightClip, Values(paper.Alpha)[0]);
@@ -119,10 +102,10 @@ public class WeightClipMseInitializationTests
 
         mse.InitializeFrom(Matrix([400], w));
 
-        double found = LevelError(t, Values(mse.Alpha)[0], levels);
-        double best = ExhaustiveMinimum(a => LevelError(t, a, levels), t.Max(Math.Abs));
+        double found = ClipErrors.Levels(t, Values(mse.Alpha)[0], levels);
+        double best = ClipErrors.ExhaustiveMinimum(a => ClipErrors.Levels(t, a, levels), t.Max(Math.Abs));
         Assert.True(found <= best * (1 + 1e-6), $"{found:R} vs {best:R}");
-        Assert.True(found < LevelError(t, APoTQuantizer.WeightClip, levels));
+        Assert.True(found < ClipErrors.Levels(t, APoTQuantizer.WeightClip, levels));
     }
 
     [Fact]
