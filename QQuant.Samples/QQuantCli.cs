@@ -17,7 +17,7 @@ internal static class QQuantCli
             PlanCommand.Create(output),
             TrainCommand.Create(output, error),
             TestCommand.Create(output),
-            InferCommand.Create(output),
+            PredictCommand.Create(output),
             ExportCommand.Create(output),
             AnalyzeCommand.Create(output),
             QuickstartCommand.Create(output),
@@ -32,7 +32,6 @@ internal static class QQuantCli
                 BenchDistCommand.Create(output),
                 BenchFaultsCommand.Create(output),
             },
-            PredictCommand.Create(output),
         };
 
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code (non-zero on bad usage).</summary>

@@ -1,7 +1,7 @@
 namespace QQuant;
 
 /// <summary>Finds the valid names closest to a wrong one (edit distance, ignoring case), for error messages.</summary>
-internal static class NearestNames
+public static class NearestNames
 {
     /// <summary>The <paramref name="count"/> candidates nearest to <paramref name="name"/>, nearest first.</summary>
     public static IReadOnlyList<string> Find(string name, IEnumerable<string> candidates, int count = 3) =>

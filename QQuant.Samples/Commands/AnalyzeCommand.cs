@@ -8,57 +8,43 @@ using static TorchSharp.torch;
 namespace QQuant.Samples.Commands;
 
 /// <summary>
-/// <c>qquant analyze &lt;image&gt; --config-float f --config-int q --checkpoint-float f.ckpt --checkpoint-int q.ckpt</c>:
-/// the reference's model analysis tool; the tutorial's positional order (image, float config, int config, float
-/// checkpoint, int checkpoint, device, save path) works too. Writes the HTML page and its JSON.
+/// <c>qquant analyze --image a.png --config-float f --config-int q --checkpoint-float f.ckpt --checkpoint-int q.ckpt
+/// [--out model_analysis.html]</c>: the reference's model analysis tool. Writes the HTML page and its JSON.
 /// </summary>
 internal static class AnalyzeCommand
 {
     public static Command Create(TextWriter output)
     {
-        Argument<string?> Positional(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
-        var image = Positional("image", "The image to analyse (or use --data).");
-        var configFloatArg = Positional("config-float", "The float model's config (or --config-float).");
-        var configIntArg = Positional("config-int", "The quantized model's config (or --config-int).");
-        var checkpointFloatArg = Positional("checkpoint-float", "The float model's checkpoint (or --checkpoint-float).");
-        var checkpointIntArg = Positional("checkpoint-int", "The quantized model's checkpoint (or --checkpoint-int).");
-        var deviceArg = Positional("device", "cpu, cuda or cuda:N (or --device).");
-        var savePathArg = Positional("save-path", "The HTML file to write (or --save-path).");
-        var configFloat = new Option<string?>("--config-float") { Description = "The float model's config." };
-        var configInt = new Option<string?>("--config-int") { Description = "The quantized model's config (with its quantTransformer)." };
-        var checkpointFloat = new Option<string?>("--checkpoint-float") { Description = "The float model's checkpoint." };
-        var checkpointInt = new Option<string?>("--checkpoint-int") { Description = "The quantized model's checkpoint." };
-        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: cpu)." };
-        var savePath = new Option<string?>("--save-path") { Description = "The HTML file to write (default: model_analysis.html); the JSON goes next to it." };
+        Option<FileInfo> File(string name, string description) => new(name) { Description = description, Required = true };
+        var configFloat = File("--config-float", "The float model's config.");
+        var configInt = File("--config-int", "The quantized model's config (with its quantTransformer).");
+        var checkpointFloat = File("--checkpoint-float", "The float model's checkpoint.");
+        var checkpointInt = File("--checkpoint-int", "The quantized model's checkpoint.");
+        var image = new Option<FileInfo?>("--image") { Description = "The image to analyse (or --data)." };
         var data = new Option<FileInfo?>("--data") { Description = "A config whose data.val split is analysed instead of one image (accuracy-based sensitivity)." };
         var samples = new Option<int>("--samples") { Description = "How many val images --data uses.", DefaultValueFactory = _ => 64 };
+        var device = CliOptions.Device();
+        var outFile = CliOptions.Out("The HTML page to write (default: model_analysis.html); its JSON goes beside it.");
         var noSensitivity = new Option<bool>("--no-sensitivity") { Description = "Skip the per-layer sensitivity (two passes per quantized layer)." };
         var command = new Command("analyze", "Compare a float classifier with its quantized twin layer by layer: an offline HTML report and its JSON.")
         {
-            image, configFloatArg, configIntArg, checkpointFloatArg, checkpointIntArg, deviceArg, savePathArg,
-            configFloat, configInt, checkpointFloat, checkpointInt, device, savePath, data, samples, noSensitivity,
+            configFloat, configInt, checkpointFloat, checkpointInt, image, data, samples, device, outFile, noSensitivity,
         };
         command.SetAction(parsed =>
         {
-            (Option<string?> Option, Argument<string?> Argument, int Position)[] required =
-            [
-                (configFloat, configFloatArg, 2), (configInt, configIntArg, 3), (checkpointFloat, checkpointFloatArg, 4), (checkpointInt, checkpointIntArg, 5),
-            ];
-            string?[] values = [.. required.Select(r => parsed.GetValue(r.Option) ?? parsed.GetValue(r.Argument))];
-            string[] missing = [.. required.Where((_, i) => values[i] is null).Select((r, i) => i == 0 ? $"{r.Option.Name} (or positional argument {r.Position})" : $"{r.Option.Name} ({r.Position})")];
-            if (missing.Length > 0)
+            // Every input is checked, and both files to be written, before the models are opened: a bad --out fails
+            // now, not after the analysis.
+            FileInfo? imageFile = parsed.GetValue(image);
+            FileInfo? dataConfig = parsed.GetValue(data);
+            if ((imageFile is null) == (dataConfig is null))
             {
-                throw new QQuantException($"qquant analyze: missing {string.Join(", ", missing)}; see 'qquant analyze --help'.");
+                throw new QQuantException("analyze takes one of --image (one image) and --data (a config whose val split is analysed); see 'qquant analyze --help'.");
             }
 
-            // Every input is checked, and both files to be written, before the models are opened: a bad --save-path
-            // fails now, not after the analysis.
-            FileInfo? dataConfig = parsed.GetValue(data);
-            string? imagePath = parsed.GetValue(image);
-            ConfigDocument floatConfig = ConfigDocument.Load(values[0]!);
-            ConfigDocument quantizedConfig = ConfigDocument.Load(values[1]!);
-            string floatCheckpoint = FilePaths.RequireExisting(values[2]!, required[2].Option.Name);
-            string quantizedCheckpoint = FilePaths.RequireExisting(values[3]!, required[3].Option.Name);
+            ConfigDocument floatConfig = ConfigDocument.Load(FilePaths.RequireExisting(parsed.GetValue(configFloat)!.FullName, configFloat.Name));
+            ConfigDocument quantizedConfig = ConfigDocument.Load(FilePaths.RequireExisting(parsed.GetValue(configInt)!.FullName, configInt.Name));
+            string floatCheckpoint = FilePaths.RequireExisting(parsed.GetValue(checkpointFloat)!.FullName, checkpointFloat.Name);
+            string quantizedCheckpoint = FilePaths.RequireExisting(parsed.GetValue(checkpointInt)!.FullName, checkpointInt.Name);
             if (dataConfig is not null && parsed.GetValue(samples) < 1)
             {
                 throw new QQuantException($"--samples: must be at least 1 (val images to analyse), got {parsed.GetValue(samples)}.");
@@ -66,19 +52,19 @@ internal static class AnalyzeCommand
 
             var request = new AnalysisRequest(floatConfig, floatCheckpoint, quantizedConfig, quantizedCheckpoint)
             {
-                Images = imagePath is null ? [] : [FilePaths.RequireExisting(imagePath, "image")],
-                Data = dataConfig is null ? null : ConfigDocument.Load(dataConfig.FullName),
+                Images = imageFile is null ? [] : [FilePaths.RequireExisting(imageFile.FullName, image.Name)],
+                Data = dataConfig is null ? null : ConfigDocument.Load(FilePaths.RequireExisting(dataConfig.FullName, data.Name)),
                 Samples = parsed.GetValue(samples),
-                Device = Devices.Parse(parsed.GetValue(device) ?? parsed.GetValue(deviceArg) ?? "cpu", "--device"),
+                Device = CliOptions.ResolveDevice(parsed.GetValue(device), floatConfig, quantizedConfig),
                 Sensitivity = !parsed.GetValue(noSensitivity),
             };
-            string html = FilePaths.RequireWritable(parsed.GetValue(savePath) ?? parsed.GetValue(savePathArg) ?? "model_analysis.html", "--save-path");
+            string html = FilePaths.RequireWritable(parsed.GetValue(outFile)?.FullName ?? "model_analysis.html", outFile.Name);
             if (Path.GetExtension(html).Equals(".json", StringComparison.OrdinalIgnoreCase))
             {
-                throw new QQuantException($"--save-path: '{html}' ends in .json, the name of the report's JSON beside the page; name the page .html.");
+                throw new QQuantException($"--out: '{html}' ends in .json, the name of the report's JSON beside the page; name the page .html.");
             }
 
-            FilePaths.RequireWritable(Path.ChangeExtension(html, ".json"), "--save-path (its JSON)");
+            FilePaths.RequireWritable(Path.ChangeExtension(html, ".json"), "--out (its JSON)");
             using ServiceProvider services = CliServices.Create();
             AnalysisReport report = services.GetRequiredService<ClassifierAnalyzer>().Analyze(request);
             string json = AnalysisHtml.Save(report, html);

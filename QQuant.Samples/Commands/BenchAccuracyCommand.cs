@@ -48,7 +48,7 @@ internal static class BenchAccuracyCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var quick = new Option<bool>("--quick") { Description = "A few minutes on 2 000 images of the shipped subset (CI): every method trains; float and LSQ 4w4f reach 40 %." };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the tables as JSON to this file: an object with the main table's rows and the start breakdown's starts." };
+        var json = CliOptions.Json("the tables (an object with the main table's rows and the start breakdown's starts)");
         var dataRoot = new Option<DirectoryInfo?>("--data-root")
         {
             Description = "Fashion-MNIST's IDX folder (default: /usr/share/datasets/fashion-mnist; with --quick the shipped subset).",
@@ -72,7 +72,7 @@ internal static class BenchAccuracyCommand
         {
             Description = "Start every QAT run from this float checkpoint (a float run of an earlier bench) instead of training float again; the float row is its test top-1.",
         };
-        var workDir = new Option<string>("--work-dir") { Description = "Where the runs' logs and checkpoints go.", DefaultValueFactory = _ => "work_dirs/bench_accuracy" };
+        var workDir = CliOptions.WorkDir("work_dirs/bench_accuracy");
         var command = new Command("accuracy", "Top-1 of every method on Fashion-MNIST (CifarResNet-20, QAT from the float checkpoint) as a Markdown table.")
         {
             quick, json, dataRoot, floatEpochs, qatEpochs, calibrationBatches, batchNormBatches, breakdown, noBreakdown, floatCheckpoint, workDir,
@@ -90,7 +90,7 @@ internal static class BenchAccuracyCommand
 
             var start = (Calibration: parsed.GetValue(calibrationBatches), BatchNorm: parsed.GetValue(batchNormBatches));
             bool withBreakdown = IncludesBreakdown(parsed);
-            var bench = new BenchSettings(isQuick, root, epochs, start, Path.GetFullPath(parsed.GetValue(workDir)!));
+            var bench = new BenchSettings(isQuick, root, epochs, start, parsed.GetValue(workDir)!.FullName);
             return Run(output, error, bench, withBreakdown, parsed.GetValue(floatCheckpoint)?.FullName, parsed.GetValue(json));
         });
         return command;

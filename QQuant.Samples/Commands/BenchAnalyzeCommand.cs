@@ -31,12 +31,12 @@ internal static class BenchAnalyzeCommand
     public static Command Create(TextWriter output)
     {
         var runs = new Option<int>("--runs") { Description = "Timed runs of each setting (the median is printed).", DefaultValueFactory = _ => 3 };
-        var workDir = new Option<string>("--work-dir") { Description = "Where the checkpoints, the image and the reports go.", DefaultValueFactory = _ => "work_dirs/bench_analyze" };
+        var workDir = CliOptions.WorkDir("work_dirs/bench_analyze", "Where the checkpoints, the image and the reports go.");
         var command = new Command("analyze", "Seconds qquant analyze takes for ResNet-50 float vs LSQ 4w4f on one 224x224 image, with and without sensitivity.")
         {
             runs, workDir,
         };
-        command.SetAction(parsed => Run(output, Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(runs)));
+        command.SetAction(parsed => Run(output, parsed.GetValue(workDir)!.FullName, parsed.GetValue(runs)));
         return command;
     }
 

@@ -35,10 +35,11 @@ internal static class BenchDistCommand
 
     public static Command Create(TextWriter output)
     {
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed steps per row after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
         var processes = new Option<int>("--processes") { Description = "Processes of the distributed rows (started with mpirun); 1 measures this process only.", DefaultValueFactory = _ => 2 };
-        var model = new Option<string[]>("--model") { Description = "Which models: CifarResNet-20, ResNet-18 (default: both).", AllowMultipleArgumentsPerToken = true };
+        var model = new Option<string[]>("--model") { Description = "Which models (default: both).", AllowMultipleArgumentsPerToken = true }
+            .AcceptOnly([.. Models.Select(m => m.Name)]);
         var tcp = new Option<bool>("--tcp") { Description = "Connect the processes over TCP on loopback (as separate machines would) instead of shared memory." };
         var rowsOut = new Option<FileInfo?>("--rows-out") { Hidden = true };
         var command = new Command("dist", "Step time, allreduce share and throughput of data-parallel QAT with 1 and N processes (CifarResNet-20, ResNet-18).")
@@ -56,12 +57,6 @@ internal static class BenchDistCommand
         if (runs < 1 || processes < 1)
         {
             throw new QQuantException("--runs and --processes must be at least 1.");
-        }
-
-        string[] unknown = [.. names.Where(n => Models.All(m => m.Name != n))];
-        if (unknown.Length > 0)
-        {
-            throw new QQuantException($"--model: unknown model '{unknown[0]}'; valid: {string.Join(", ", Models.Select(m => m.Name))}.");
         }
 
         BenchModel[] chosen = [.. Models.Where(m => names.Length == 0 || names.Contains(m.Name))];

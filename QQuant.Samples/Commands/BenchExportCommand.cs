@@ -37,9 +37,10 @@ internal static class BenchExportCommand
 
     public static Command Create(TextWriter output)
     {
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed runs per row after two warm-ups (medians are compared).", DefaultValueFactory = _ => 9 };
-        var model = new Option<string[]>("--model") { Description = "Which models: ResNet-18, CifarResNet-20 (default: both).", AllowMultipleArgumentsPerToken = true };
+        var model = new Option<string[]>("--model") { Description = "Which models (default: both).", AllowMultipleArgumentsPerToken = true }
+            .AcceptOnly([.. Models.Select(m => m.Name)]);
         var command = new Command("export", "Milliseconds and file sizes of LSQ 4w4f in TorchSharp and in ONNX Runtime (float and integer), for ResNet-18 and CifarResNet-20.")
         {
             json, runs, model,
@@ -53,12 +54,6 @@ internal static class BenchExportCommand
         if (runs < 1)
         {
             throw new QQuantException("--runs must be at least 1.");
-        }
-
-        string[] unknown = [.. names.Where(n => Models.All(m => m.Name != n))];
-        if (unknown.Length > 0)
-        {
-            throw new QQuantException($"--model: unknown model '{unknown[0]}'; valid: {string.Join(", ", Models.Select(m => m.Name))}.");
         }
 
         using ServiceProvider services = CliServices.Create();

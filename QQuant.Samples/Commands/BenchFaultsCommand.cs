@@ -16,8 +16,9 @@ internal static class BenchFaultsCommand
     public static Command Create(TextWriter output)
     {
         var full = new Option<bool>("--full") { Description = "Try the full count of cases of every class (minutes); without it, the reduced count CI runs." };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as JSON to this file." };
-        var only = new Option<string[]>("--only") { Description = "Run only these fault classes.", AllowMultipleArgumentsPerToken = true };
+        var json = CliOptions.Json("the rows");
+        var only = new Option<string[]>("--only") { Description = "Run only these fault classes.", AllowMultipleArgumentsPerToken = true }
+            .AcceptOnly([.. FaultClasses.All.Select(c => c.Name)]);
         var seed = new Option<int>("--seed") { Description = "The seed of the cases' random choices.", DefaultValueFactory = _ => 1 };
         var command = new Command("faults", "Inject faults (corrupt checkpoints, full disk, kill -9, bad configs and images, threads, NaN) and count those survived.")
         {
@@ -25,26 +26,11 @@ internal static class BenchFaultsCommand
         };
         command.SetAction(parsed =>
         {
-            IReadOnlyList<IFaultClass> classes = Select(parsed.GetValue(only) ?? []);
+            string[] names = parsed.GetValue(only) ?? [];
+            IReadOnlyList<IFaultClass> classes = names.Length == 0 ? FaultClasses.All : [.. FaultClasses.All.Where(c => names.Contains(c.Name))];
             return Run(output, classes, parsed.GetValue(full), parsed.GetValue(seed), parsed.GetValue(json)?.FullName);
         });
         return command;
-    }
-
-    private static IReadOnlyList<IFaultClass> Select(string[] names)
-    {
-        if (names.Length == 0)
-        {
-            return FaultClasses.All;
-        }
-
-        string[] known = FaultClasses.All.Select(c => c.Name).ToArray();
-        foreach (string name in names.Where(n => !known.Contains(n)))
-        {
-            throw new QQuantException($"--only: unknown fault class '{name}'; the classes are {string.Join(", ", known)}.");
-        }
-
-        return FaultClasses.All.Where(c => names.Contains(c.Name)).ToArray();
     }
 
     internal static int Run(TextWriter output, IReadOnlyList<IFaultClass> classes, bool full, int seed, string? jsonPath)

@@ -36,7 +36,7 @@ internal static class BenchKernelsCommand
 
     public static Command Create(TextWriter output)
     {
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed runs per row after two warm-up runs (the median is printed).", DefaultValueFactory = _ => 7 };
         var command = new Command("kernels", "Forward+backward time of every quantizer, fused and composed, against the floor y = x * 1.0.")
         {

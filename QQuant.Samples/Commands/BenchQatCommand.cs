@@ -59,13 +59,13 @@ internal static class BenchQatCommand
 
     public static Command Create(TextWriter output)
     {
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as a JSON array to this file." };
+        var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed steps per model and method after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
         var model = new Option<string[]>("--model")
         {
             Description = "Which models to measure: CifarResNet-20, ResNet-18 (default: both).",
             AllowMultipleArgumentsPerToken = true,
-        };
+        }.AcceptOnly([.. Models.Select(m => m.Name)]);
         var breakdown = new Option<bool>("--breakdown")
         {
             Description = "Also measure each method with only its weight quantizers (4w, inputs float) and with only its input quantizers (4a, weights float), to show where the cost goes.",
@@ -78,7 +78,7 @@ internal static class BenchQatCommand
         {
             Description = $"Which methods to measure: {string.Join(", ", Methods.Select(m => m.Name))} (default: all).",
             AllowMultipleArgumentsPerToken = true,
-        };
+        }.AcceptOnly([.. Methods.Select(m => m.Name)]);
         var command = new Command("qat", "Training-step, evaluation and peak-memory ratios of 4w4f QAT to float training, for CifarResNet-20 and ResNet-18.")
         {
             json, runs, model, method, breakdown, kept,
@@ -96,18 +96,6 @@ internal static class BenchQatCommand
         if (runs < 1)
         {
             throw new QQuantException($"--runs must be at least 1; got {runs}.");
-        }
-
-        string[] unknown = [.. names.Where(n => Models.All(m => m.Name != n))];
-        if (unknown.Length > 0)
-        {
-            throw new QQuantException($"--model: unknown model '{unknown[0]}'; choose from {string.Join(", ", Models.Select(m => m.Name))}.");
-        }
-
-        string[] unknownMethods = [.. methods.Where(n => Methods.All(m => m.Name != n))];
-        if (unknownMethods.Length > 0)
-        {
-            throw new QQuantException($"--method: unknown method '{unknownMethods[0]}'; choose from {string.Join(", ", Methods.Select(m => m.Name))}.");
         }
 
         using ServiceProvider services = CliServices.Create();

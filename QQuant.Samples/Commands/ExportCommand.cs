@@ -20,9 +20,10 @@ internal static class ExportCommand
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with (model, quantTransformer, data.test)." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The trained QQuant checkpoint." };
-        var outFile = new Option<FileInfo?>("--out") { Description = "The ONNX file to write (default: the checkpoint's name with .onnx)." };
+        var outFile = CliOptions.Out("The ONNX file to write (default: the checkpoint's name with .onnx).");
         var opset = new Option<int>("--opset") { Description = "The ONNX opset, 21 or later.", DefaultValueFactory = _ => 21 };
-        var format = new Option<string>("--format") { Description = "Grids below 8 bits: qcdq (8-bit containers with Clip, fused by ONNX Runtime) or qdq (4-bit containers, smaller files).", DefaultValueFactory = _ => "qcdq" };
+        var format = new Option<string>("--format") { Description = "Grids below 8 bits: qcdq (8-bit containers with Clip, fused by ONNX Runtime) or qdq (4-bit containers, smaller files).", DefaultValueFactory = _ => "qcdq" }
+            .AcceptOnly("qcdq", "qdq");
         var strict = new Option<bool>("--strict") { Description = "Fail where a weight grid has no integer form instead of writing its quantized values as float." };
         var inputShape = new Option<string?>("--input-shape") { Description = "The input as N,C,H,W (default: one image of the config's test split)." };
         var quantizeOutputs = new Option<bool>("--quantize-outputs")
@@ -41,19 +42,14 @@ internal static class ExportCommand
         {
             Description = "Also write the checkpoint with each integer convolution's bias moved onto the int32 grid the ONNX model adds (at most half a code), so the library evaluates what ONNX Runtime computes.",
         };
-        var options = ConfigOptions.Create();
+        var options = CliOptions.ConfigOverrides();
         var command = new Command("export", "Export a trained (quantized) classifier to ONNX (QDQ) for ONNX Runtime.")
         {
             config, checkpoint, outFile, opset, format, strict, inputShape, quantizeOutputs, roundZeroPoints, verify, alignedCheckpoint, options,
         };
         command.SetAction(parsed =>
         {
-            OnnxQuantFormat quantFormat = parsed.GetValue(format)!.ToLowerInvariant() switch
-            {
-                "qcdq" => OnnxQuantFormat.Qcdq,
-                "qdq" => OnnxQuantFormat.Qdq,
-                string other => throw new QQuantException($"--format: unknown format '{other}'; use qcdq or qdq."),
-            };
+            OnnxQuantFormat quantFormat = parsed.GetValue(format) == "qdq" ? OnnxQuantFormat.Qdq : OnnxQuantFormat.Qcdq;
             if (parsed.GetValue(opset) < MinimumOpset)
             {
                 throw new QQuantException($"--opset: {parsed.GetValue(opset)} is too old; the export writes opset {MinimumOpset} or later (per-channel and 4-bit Q/DQ).");

@@ -10,15 +10,16 @@ internal static class InfoCommand
 {
     public static Command Create(TextWriter output)
     {
-        var json = new Option<bool>("--json") { Description = "Print the report as JSON." };
+        var format = new Option<string>("--format") { Description = "text: one line per fact; json: the same as JSON.", DefaultValueFactory = _ => "text" }
+            .AcceptOnly("text", "json");
         var command = new Command("info", "Print QQuant, TorchSharp and libtorch versions, devices and the native-library status.")
         {
-            json,
+            format,
         };
         command.SetAction(parsed =>
         {
             TorchEnvironmentReport report = TorchEnvironment.Describe();
-            output.Write(parsed.GetValue(json) ? report.ToJson() + Environment.NewLine : report.ToString());
+            output.Write(parsed.GetValue(format) == "json" ? report.ToJson() + Environment.NewLine : report.ToString());
             return report.TorchLoaded ? 0 : 1;
         });
         return command;

@@ -31,9 +31,9 @@ internal static class PlanCommand
             DefaultValueFactory = _ => "quantTransformer",
         };
         var model = new Option<string>("--model") { Description = "The TorchVision model.", DefaultValueFactory = _ => "resnet18" };
-        model.AcceptOnlyFromAmong([.. Models.Keys]);
+        model.AcceptOnly([.. Models.Keys]);
         var format = new Option<string>("--format") { Description = "How to print the report.", DefaultValueFactory = _ => "table" };
-        format.AcceptOnlyFromAmong("table", "markdown", "json");
+        format.AcceptOnly("table", "markdown", "json");
         var command = new Command("plan", "Print what a JSON policy would do to a TorchVision model, changing nothing.")
         {
             config, section, model, format,

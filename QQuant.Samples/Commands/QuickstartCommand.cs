@@ -31,7 +31,7 @@ internal static class QuickstartCommand
             Description = "Fashion-MNIST's IDX folder (default: the 5 000/1 000-image subset shipped with the samples; "
                           + "/usr/share/datasets/fashion-mnist for the full data set).",
         };
-        var workDir = new Option<string>("--work-dir") { Description = "Where the artefacts go.", DefaultValueFactory = _ => "work_dirs/quickstart" };
+        var workDir = CliOptions.WorkDir("work_dirs/quickstart", "Where the artefacts go.");
         var floatEpochs = new Option<int>("--float-epochs") { Description = "Epochs of float training.", DefaultValueFactory = _ => 5 };
         var qatEpochs = new Option<int>("--qat-epochs") { Description = "Epochs of QAT fine-tuning.", DefaultValueFactory = _ => 2 };
         var command = new Command("quickstart", "Train a float model, quantize it with LSQ 4w4f and fine-tune it, on a Fashion-MNIST subset, in a few minutes.")
@@ -40,9 +40,12 @@ internal static class QuickstartCommand
         };
         command.SetAction(parsed =>
             Run(output, parsed.GetValue(dataRoot)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset"),
-                Path.GetFullPath(parsed.GetValue(workDir)!), parsed.GetValue(floatEpochs), parsed.GetValue(qatEpochs)));
+                parsed.GetValue(workDir)!.FullName, parsed.GetValue(floatEpochs), parsed.GetValue(qatEpochs)));
         return command;
     }
+
+    /// <summary>A path as a shell word: in double quotes when it holds a space.</summary>
+    private static string Quoted(string path) => path.Contains(' ', StringComparison.Ordinal) ? $"\"{path}\"" : path;
 
     /// <summary>How many val images the quickstart's model analysis uses.</summary>
     public const int AnalysisSamples = 256;
@@ -98,7 +101,7 @@ internal static class QuickstartCommand
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LSQ 4w4f top-1: {qatTop1:0.00} %  ({qatRun.Seconds:0} s), drop {floatTop1 - qatTop1:0.00} points"));
         output.WriteLine($"checkpoints: {floatRun.LastCheckpoint}, {qatRun.LastCheckpoint}");
 
-        // The fluent policy written as a config, so `qquant infer` and `qquant test` can open the quantized checkpoint.
+        // The fluent policy written as a config, so `qquant predict` and `qquant test` can open the quantized checkpoint.
         string qatConfigPath = Path.Combine(qatDir, "quickstart_lsq_4w4f.json");
         ConfigDocument withPolicy = ConfigDocument.Load(config, [.. data, $"quantTransformer={PolicyJson}"]);
         withPolicy.Save(qatConfigPath);
@@ -114,11 +117,11 @@ internal static class QuickstartCommand
         {
             foreach ((string image, Prediction p) in images.Zip(inference.Predict(images)))
             {
-                output.WriteLine($"  {Path.GetFileName(image)}: {InferCommand.PythonDict(p)}");
+                output.WriteLine($"  {Path.GetFileName(image)}: {PredictCommand.PythonDict(p)}");
             }
         }
 
-        output.WriteLine($"try: qquant infer {qatConfigPath} {CheckpointFiles.Latest(qatDir)} {images[0]}");
+        output.WriteLine($"try: qquant predict --config {Quoted(qatConfigPath)} --checkpoint {Quoted(CheckpointFiles.Latest(qatDir)!)} --image {Quoted(images[0])} --format dict");
 
         output.WriteLine($"== 4/4 model analysis of float vs LSQ 4w4f on the first {AnalysisSamples} val images");
         var request = new AnalysisRequest(floatConfig, floatRun.LastCheckpoint!, ConfigDocument.Load(qatConfigPath), qatRun.LastCheckpoint!)

@@ -17,27 +17,22 @@ internal static class TestCommand
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The QQuant checkpoint to evaluate." };
-        var metrics = new Option<string[]>("--metrics") { Description = "Metrics to compute: accuracy.", DefaultValueFactory = _ => ["accuracy"], AllowMultipleArgumentsPerToken = true };
-        var outFile = new Option<FileInfo?>("--out") { Description = "Write the metrics and per-sample predictions to this JSON file." };
-        var device = new Option<string>("--device") { Description = "cpu, cuda or cuda:N.", DefaultValueFactory = _ => "cpu" };
-        var options = ConfigOptions.Create();
+        var metrics = new Option<string[]>("--metrics") { Description = "Metrics to compute.", DefaultValueFactory = _ => ["accuracy"], AllowMultipleArgumentsPerToken = true }
+            .AcceptOnly("accuracy");
+        var outFile = CliOptions.Out("Write the metrics and per-sample predictions to this JSON file.");
+        var device = CliOptions.Device();
+        var options = CliOptions.ConfigOverrides();
         var command = new Command("test", "Evaluate a checkpoint on the config's test split.")
         {
             config, checkpoint, metrics, outFile, device, options,
         };
         command.SetAction(parsed =>
         {
-            string[] unknown = [.. parsed.GetValue(metrics)!.Where(m => !m.Equals("accuracy", StringComparison.OrdinalIgnoreCase))];
-            if (unknown.Length > 0)
-            {
-                throw new QQuantException($"--metrics: unknown metric '{unknown[0]}'; the supported metric is accuracy.");
-            }
-
             // Every input is checked before the test split is evaluated: a bad --out fails now, not after the evaluation.
             ConfigDocument document = ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options));
             string checkpointPath = FilePaths.RequireExisting(parsed.GetValue(checkpoint)!.FullName, "checkpoint");
             string? target = parsed.GetValue(outFile) is { } file ? FilePaths.RequireWritable(file.FullName, "--out") : null;
-            Device runOn = Devices.Parse(parsed.GetValue(device)!, "--device");
+            Device runOn = CliOptions.ResolveDevice(parsed.GetValue(device), document);
             using ServiceProvider services = CliServices.Create();
             TestResult result = services.GetRequiredService<ClassifierTester>().Test(document, checkpointPath, runOn, keepPredictions: target is not null);
             foreach ((string key, double value) in result.Metrics)

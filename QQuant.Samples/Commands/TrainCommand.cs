@@ -17,36 +17,31 @@ internal static class TrainCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON training config." };
-        var workDir = new Option<string?>("--work-dir") { Description = "Where logs and checkpoints go (default: the config's workDir, else work_dirs/<config name>)." };
+        var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where logs and checkpoints go (default: the config's workDir, else work_dirs/<config name>)." };
         var resumeFrom = new Option<string?>("--resume-from") { Description = "A checkpoint to continue from (weights, optimizer, epoch), or latest for the work dir's latest.ckpt." };
         var loadFrom = new Option<string?>("--load-from") { Description = "A checkpoint or state dict to start from (weights only, non-strict)." };
         var noValidate = new Option<bool>("--no-validate") { Description = "Do not evaluate during training." };
         var seed = new Option<long?>("--seed") { Description = "The random seed (default: the config's, else 0)." };
         var deterministic = new Option<bool>("--deterministic") { Description = "Use deterministic kernels." };
-        var device = new Option<string?>("--device") { Description = "cpu, cuda or cuda:N (default: the config's)." };
+        var device = CliOptions.Device();
         var launcher = new Option<string>("--launcher")
         {
             Description = "none (this process alone) or mpi (data parallel over the processes mpirun started: mpirun -np 4 --bind-to none qquant train <config> --launcher mpi).",
             DefaultValueFactory = _ => "none",
-        };
+        }.AcceptOnly("none", "mpi");
         var syncBn = new Option<bool>("--sync-bn") { Description = "With --launcher mpi: synchronise BatchNorm statistics over the processes (SyncBatchNorm); by default each keeps its own, as PyTorch DDP does." };
-        var options = ConfigOptions.Create();
+        var options = CliOptions.ConfigOverrides();
         var command = new Command("train", "Train (or QAT-fine-tune) a classifier from a config.")
         {
             config, workDir, resumeFrom, loadFrom, noValidate, seed, deterministic, device, launcher, syncBn, options,
         };
         command.SetAction(parsed =>
         {
-            using IProcessGroup group = parsed.GetValue(launcher) switch
-            {
-                "none" => SingleProcessGroup.Instance,
-                "mpi" => StartMpi(),
-                var other => throw new QQuantException($"--launcher: unknown launcher '{other}'; use none or mpi."),
-            };
+            using IProcessGroup group = parsed.GetValue(launcher) == "mpi" ? StartMpi() : SingleProcessGroup.Instance;
             using ServiceProvider services = CliServices.Create();
             var overrides = new TrainingOverrides
             {
-                WorkDir = parsed.GetValue(workDir),
+                WorkDir = parsed.GetValue(workDir)?.FullName,
                 ResumeFrom = parsed.GetValue(resumeFrom),
                 LoadFrom = parsed.GetValue(loadFrom),
                 NoValidate = parsed.GetValue(noValidate),

@@ -12,7 +12,7 @@ namespace QQuant.Tests.Cli;
 public class CliErrorHandlingTests
 {
     /// <summary>Every command and command group of the CLI, as its path (<c>bench data</c>), found by walking the root.</summary>
-    public static TheoryData<string> EveryCommand() => [.. Descendants(QQuantCli.Build(TextWriter.Null, TextWriter.Null), "")];
+    public static TheoryData<string> EveryCommand() => [.. CliConventionsTests.Commands(QQuantCli.Build(TextWriter.Null, TextWriter.Null)).Select(c => c.Path)];
 
     /// <summary>Bad input to the commands that once handled their own errors, and what the error line says.</summary>
     public static TheoryData<string[], string> BadInput() => new()
@@ -84,7 +84,7 @@ public class CliErrorHandlingTests
         Assert.Equal("error: No space left on device", Assert.Single(Lines(error.ToString())));
 
         error = new StringWriter();
-        code = QQuantCli.Run(["info", "--json", "--verbose"], new FailingWriter(new IOException("No space left on device")), error);
+        code = QQuantCli.Run(["info", "--format", "json", "--verbose"], new FailingWriter(new IOException("No space left on device")), error);
 
         Assert.Equal(1, code);
         AssertVerboseError(error.ToString(), "No space left on device");
@@ -109,19 +109,6 @@ public class CliErrorHandlingTests
         Assert.Same(first, lines[0]);
         Assert.Contains(message, first, StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("   at ", StringComparison.Ordinal));
-    }
-
-    private static IEnumerable<string> Descendants(Command command, string path)
-    {
-        foreach (Command sub in command.Subcommands)
-        {
-            string subPath = path.Length == 0 ? sub.Name : $"{path} {sub.Name}";
-            yield return subPath;
-            foreach (string nested in Descendants(sub, subPath))
-            {
-                yield return nested;
-            }
-        }
     }
 
     private static Command Find(Command root, string[] path) =>

@@ -152,42 +152,12 @@ public class FailFastCommandsTests(FailFastInputs inputs) : IClassFixture<FailFa
         string[] args = command switch
         {
             "test" => ["test", inputs.QuantConfig, inputs.QuantCheckpoint, "--device", "cuda"],
-            "infer" => ["infer", inputs.QuantConfig, inputs.QuantCheckpoint, inputs.Image, "--device", "cuda"],
+            "infer" => ["infer", "--config", inputs.QuantConfig, "--checkpoint", inputs.QuantCheckpoint, "--image", inputs.Image, "--device", "cuda"],
             "predict" => ["predict", "--config", inputs.QuantConfig, "--checkpoint", inputs.QuantCheckpoint, "--image", inputs.Image, "--device", "cuda"],
-            _ => ["analyze", inputs.Image, inputs.FloatConfig, inputs.QuantConfig, inputs.FloatCheckpoint, inputs.QuantCheckpoint, "cuda", Path.Combine(inputs.Folder.Path, "never.html")],
+            _ => Analyze(Path.Combine(inputs.Folder.Path, "never.html"), "--device", "cuda"),
         };
 
         FailsAlone(args, NoWorkDir, null, "--device: 'cuda' needs CUDA", "use cpu");
-    }
-
-    // infer
-
-    [Fact]
-    public void Infer_names_a_missing_image_or_a_folder_given_as_one_before_building_the_model()
-    {
-        string missing = Path.Combine(inputs.Folder.Path, "shirts.png");
-        FailsAlone(["infer", inputs.QuantConfig, inputs.QuantCheckpoint, inputs.Image, missing], NoWorkDir, null,
-            $"image: '{missing}' does not exist", "(nearest: 'shirt.png')");
-
-        string folder = Path.Combine(inputs.Folder.Path, "checkpoints");
-        FailsAlone(["infer", inputs.QuantConfig, inputs.QuantCheckpoint, folder], NoWorkDir, null, $"image: '{folder}' is a folder, not a file");
-    }
-
-    [Fact]
-    public void Infer_names_a_missing_checkpoint_as_missing_not_by_its_extension()
-    {
-        string missing = Missing("latest.ckpt");
-
-        string error = FailsAlone(["infer", inputs.QuantConfig, missing, inputs.Image], NoWorkDir, null, $"checkpoint: '{missing}' does not exist");
-
-        Assert.DoesNotContain("extension", error, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Infer_refuses_a_float_checkpoint_and_a_misspelled_layer_type_in_one_line()
-    {
-        FailsAlone(["infer", inputs.QuantConfig, inputs.FloatCheckpoint, inputs.Image], NoWorkDir, null, "holds no state for the quantizers");
-        FailsAlone(["infer", inputs.TypoConfig, inputs.QuantCheckpoint, inputs.Image], NoWorkDir, null, "'LSQConv3'", "nearest: 'LSQConv'");
     }
 
     // predict
@@ -204,12 +174,25 @@ public class FailFastCommandsTests(FailFastInputs inputs) : IClassFixture<FailFa
             $"--checkpoint: '{checkpoint}' does not exist");
         Assert.DoesNotContain("extension", error, StringComparison.Ordinal);
 
-        string image = Path.Combine(inputs.Folder.Path, "shirt.jpg");
-        FailsAlone(["predict", "--config", inputs.QuantConfig, "--checkpoint", inputs.QuantCheckpoint, "--image", image], NoWorkDir, null,
-            $"--image: '{image}' does not exist");
+        string image = Path.Combine(inputs.Folder.Path, "shirts.png");
+        FailsAlone(["predict", "--config", inputs.QuantConfig, "--checkpoint", inputs.QuantCheckpoint, "--image", inputs.Image, image], NoWorkDir, null,
+            $"--image: '{image}' does not exist", "(nearest: 'shirt.png')");
+
+        string folder = Path.Combine(inputs.Folder.Path, "checkpoints");
+        FailsAlone(["predict", "--config", inputs.QuantConfig, "--checkpoint", inputs.QuantCheckpoint, "--image", folder], NoWorkDir, null,
+            $"--image: '{folder}' is a folder, not a file");
 
         string onnx = Path.Combine(inputs.Folder.Path, "modle.onnx");
         FailsAlone(["predict", "--onnx", onnx, "--image", inputs.Image], NoWorkDir, null, $"--onnx: '{onnx}' does not exist", "(nearest: 'model.onnx')");
+    }
+
+    [Fact]
+    public void Predict_refuses_a_float_checkpoint_and_a_misspelled_layer_type_in_one_line()
+    {
+        FailsAlone(["predict", "--config", inputs.QuantConfig, "--checkpoint", inputs.FloatCheckpoint, "--image", inputs.Image], NoWorkDir, null,
+            "holds no state for the quantizers");
+        FailsAlone(["predict", "--config", inputs.TypoConfig, "--checkpoint", inputs.QuantCheckpoint, "--image", inputs.Image], NoWorkDir, null,
+            "'LSQConv3'", "nearest: 'LSQConv'");
     }
 
     [Fact]
@@ -273,15 +256,18 @@ public class FailFastCommandsTests(FailFastInputs inputs) : IClassFixture<FailFa
 
     // analyze
 
-    private string[] Analyze(string savePath, params string[] more) =>
-        ["analyze", inputs.Image, inputs.FloatConfig, inputs.QuantConfig, inputs.FloatCheckpoint, inputs.QuantCheckpoint, "cpu", savePath, .. more];
+    private string[] Analyze(string page, params string[] more) =>
+    [
+        "analyze", "--image", inputs.Image, "--config-float", inputs.FloatConfig, "--config-int", inputs.QuantConfig,
+        "--checkpoint-float", inputs.FloatCheckpoint, "--checkpoint-int", inputs.QuantCheckpoint, "--out", page, .. more,
+    ];
 
     [Fact]
     public void Analyze_checks_the_page_and_its_json_before_analysing()
     {
         using var outputs = new TemporaryFolder("fail-fast-out");
         string pageFolder = Directory.CreateDirectory(Path.Combine(outputs.Path, "folder.html")).FullName;
-        FailsAlone(Analyze(pageFolder), NoWorkDir, outputs.Path, $"--save-path: '{pageFolder}' is a folder");
+        FailsAlone(Analyze(pageFolder), NoWorkDir, outputs.Path, $"--out: '{pageFolder}' is a folder");
 
         // A folder where the JSON goes: the page must not be written alone either.
         string page = Path.Combine(outputs.Path, "report.html");
@@ -295,14 +281,15 @@ public class FailFastCommandsTests(FailFastInputs inputs) : IClassFixture<FailFa
     {
         using var outputs = new TemporaryFolder("fail-fast-out");
 
-        FailsAlone(Analyze(Path.Combine(outputs.Path, "report.json")), NoWorkDir, outputs.Path, "--save-path: ", "ends in .json");
+        FailsAlone(Analyze(Path.Combine(outputs.Path, "report.json")), NoWorkDir, outputs.Path, "--out: ", "ends in .json");
     }
 
     [Fact]
     public void Analyze_names_the_option_of_a_missing_checkpoint_and_a_bad_sample_count()
     {
         string missing = Missing("lsq2.ckpt");
-        FailsAlone(["analyze", inputs.Image, inputs.FloatConfig, inputs.QuantConfig, inputs.FloatCheckpoint, missing], NoWorkDir, null,
+        FailsAlone(["analyze", "--image", inputs.Image, "--config-float", inputs.FloatConfig, "--config-int", inputs.QuantConfig,
+            "--checkpoint-float", inputs.FloatCheckpoint, "--checkpoint-int", missing], NoWorkDir, null,
             $"--checkpoint-int: '{missing}' does not exist", "(nearest: 'lsq.ckpt'");
 
         FailsAlone(["analyze", "--config-float", inputs.FloatConfig, "--config-int", inputs.QuantConfig, "--checkpoint-float", inputs.FloatCheckpoint,

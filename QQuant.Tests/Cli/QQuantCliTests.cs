@@ -22,7 +22,7 @@ public class QQuantCliTests
     [Fact]
     public void Info_json_is_machine_readable()
     {
-        (int code, string output, _) = Run("info", "--json");
+        (int code, string output, _) = Run("info", "--format", "json");
 
         Assert.Equal(0, code);
         using JsonDocument json = JsonDocument.Parse(output);

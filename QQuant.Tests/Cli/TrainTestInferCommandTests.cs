@@ -124,17 +124,19 @@ public class TrainTestInferCommandTests
             SixLabors.ImageSharp.ImageExtensions.SaveAsPng(picture, image);
         }
 
-        (code, output, error) = Run("infer", qatConfig, CheckpointFiles.Latest(qatDir), image, image);
+        // infer is predict's other name; --format dict prints the reference's Python dict.
+        (code, output, error) = Run("infer", "--config", qatConfig, "--checkpoint", CheckpointFiles.Latest(qatDir), "--image", image, image, "--format", "dict");
 
         Assert.True(code == 0, error);
         string[] lines = output.Trim().Split('\n');
         Assert.Equal(2, lines.Length);
         Assert.All(lines, l => Assert.Matches(@"^\{'pred_label': \d, 'pred_score': [01]\.\d+, 'pred_class': '[^']+'\}$", l.TrimEnd()));
 
-        // Model analysis, in the tutorial's positional order, then over 20 val images with options.
+        // Model analysis of one image, then over 20 val images.
         string page = Path.Combine(folder.Path, "analysis", "model_analysis.html");
         Directory.CreateDirectory(Path.GetDirectoryName(page)!);
-        (code, output, error) = Run("analyze", image, floatConfig, qatConfig, floatCheckpoint, CheckpointFiles.Latest(qatDir), "cpu", page);
+        (code, output, error) = Run("analyze", "--image", image, "--config-float", floatConfig, "--config-int", qatConfig, "--checkpoint-float", floatCheckpoint,
+            "--checkpoint-int", CheckpointFiles.Latest(qatDir), "--device", "cpu", "--out", page);
 
         Assert.True(code == 0, error);
         Assert.Matches(@"^10 quantized layers; top-1 agreement (0|100)\.00 % over 1 inputs; output KL ", output);
@@ -146,7 +148,7 @@ public class TrainTestInferCommandTests
 
         string dataPage = Path.Combine(folder.Path, "val_analysis.html");
         (code, output, error) = Run("analyze", "--config-float", floatConfig, "--config-int", qatConfig, "--checkpoint-float", floatCheckpoint,
-            "--checkpoint-int", CheckpointFiles.Latest(qatDir), "--data", qatConfig, "--samples", "20", "--save-path", dataPage);
+            "--checkpoint-int", CheckpointFiles.Latest(qatDir), "--data", qatConfig, "--samples", "20", "--out", dataPage);
 
         Assert.True(code == 0, error);
         report = AnalysisJson.Read(File.ReadAllText(Path.ChangeExtension(dataPage, ".json")));
@@ -161,7 +163,7 @@ public class TrainTestInferCommandTests
         Assert.Contains("top-1 ", output.Split("most sensitive layer: ")[1], StringComparison.Ordinal);
 
         // The float checkpoint has no quantizer state, so it does not fit the quantized config.
-        (code, _, error) = Run("analyze", image, floatConfig, qatConfig, floatCheckpoint, floatCheckpoint);
+        (code, _, error) = Run("analyze", "--image", image, "--config-float", floatConfig, "--config-int", qatConfig, "--checkpoint-float", floatCheckpoint, "--checkpoint-int", floatCheckpoint);
         Assert.Equal(1, code);
         Assert.Contains("quantizer", error, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("   at ", error);
@@ -203,13 +205,15 @@ public class TrainTestInferCommandTests
         Assert.Equal(1, code);
         Assert.Contains("none.ckpt", error);
 
-        (code, _, error) = Run("analyze", Path.Combine(folder.Path, "x.png"), config, config, Path.Combine(folder.Path, "f.ckpt"), Path.Combine(folder.Path, "q.ckpt"));
+        (code, _, error) = Run("analyze", "--image", Path.Combine(folder.Path, "x.png"), "--config-float", config, "--config-int", config,
+            "--checkpoint-float", Path.Combine(folder.Path, "f.ckpt"), "--checkpoint-int", Path.Combine(folder.Path, "q.ckpt"));
         Assert.Equal(1, code);
         Assert.Contains("f.ckpt' does not exist", error);
 
         (code, _, error) = Run("analyze", "--config-float", config);
         Assert.Equal(1, code);
-        Assert.Contains("missing --config-int (or positional argument 3), --checkpoint-float (4), --checkpoint-int (5)", error);
+        Assert.All(["--config-int", "--checkpoint-float", "--checkpoint-int"], o => Assert.Contains($"'{o}' is required", error));
+        Assert.DoesNotContain("'--config-float' is required", error);
     }
 
     [Theory]
