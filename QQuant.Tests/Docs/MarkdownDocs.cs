@@ -39,14 +39,17 @@ internal sealed record DocCommand(string File, int Line, string Written, string 
 }
 
 /// <summary>
-/// The repository's Markdown docs (README.md, CONTRIBUTING.md, docs/*.md), their C# blocks and the <c>qquant</c>
-/// commands in them. The rules are in <see cref="DocSnippetTests"/>'s summary.
+/// The repository's Markdown docs (README.md, CONTRIBUTING.md, docs/*.md, the README each package ships and the READMEs
+/// of QQuant.Samples/examples/*), their C# blocks and the <c>qquant</c> commands in them. The rules are in
+/// <see cref="DocSnippetTests"/>'s summary.
 /// </summary>
 internal static partial class MarkdownDocs
 {
     public const string ContextMarker = "<!-- snippet-context:";
 
     private static readonly Lazy<string> Root = new(FindRepositoryRoot);
+    private static readonly Lazy<IReadOnlyList<string>> PackageReadmeList = new(() => [.. FindPackageReadmes()]);
+    private static readonly Lazy<IReadOnlyList<string>> ExampleReadmeList = new(() => [.. FindExampleReadmes()]);
     private static readonly Lazy<IReadOnlyList<MarkdownFile>> Files = new(() => [.. DocPaths().Select(Read)]);
 
     /// <summary>The folder that holds QQuant.sln, found by walking up from the test's output folder.</summary>
@@ -75,6 +78,15 @@ internal static partial class MarkdownDocs
         throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds QQuant.sln.");
     }
 
+    /// <summary>
+    /// The README each packable project ships in its package: the <c>&lt;PackageReadmeFile&gt;</c> of every
+    /// <c>*/*.csproj</c>, relative to the repository root. nuget.org shows it as the package's page.
+    /// </summary>
+    public static IReadOnlyList<string> PackageReadmes => PackageReadmeList.Value;
+
+    /// <summary>The READMEs of the standalone sample projects, <c>QQuant.Samples/examples/*/README.md</c>.</summary>
+    public static IReadOnlyList<string> ExampleReadmes => ExampleReadmeList.Value;
+
     private static IEnumerable<string> DocPaths()
     {
         yield return "README.md";
@@ -83,6 +95,37 @@ internal static partial class MarkdownDocs
         {
             yield return "docs/" + Path.GetFileName(path);
         }
+
+        foreach (string path in PackageReadmes.Concat(ExampleReadmes))
+        {
+            yield return path;
+        }
+    }
+
+    private static IEnumerable<string> FindPackageReadmes()
+    {
+        foreach (string project in Directory.GetDirectories(RepositoryRoot)
+                     .SelectMany(folder => Directory.GetFiles(folder, "*.csproj"))
+                     .Order(StringComparer.Ordinal))
+        {
+            string? readme = System.Xml.Linq.XDocument.Load(project).Descendants("PackageReadmeFile").LastOrDefault()?.Value.Trim();
+            if (!string.IsNullOrEmpty(readme))
+            {
+                yield return Path.GetRelativePath(RepositoryRoot, Path.Combine(Path.GetDirectoryName(project)!, readme)).Replace('\\', '/');
+            }
+        }
+    }
+
+    private static IEnumerable<string> FindExampleReadmes()
+    {
+        string examples = Path.Combine(RepositoryRoot, "QQuant.Samples", "examples");
+        return Directory.Exists(examples)
+            ? Directory.GetDirectories(examples)
+                .Select(folder => Path.Combine(folder, "README.md"))
+                .Where(File.Exists)
+                .Select(path => Path.GetRelativePath(RepositoryRoot, path).Replace('\\', '/'))
+                .Order(StringComparer.Ordinal)
+            : [];
     }
 
     private static MarkdownFile Read(string relative)
