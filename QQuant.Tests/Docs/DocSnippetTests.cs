@@ -138,7 +138,7 @@ public partial class DocSnippetTests
     [InlineData("train <config> [--seed n] [--launcher none|mpi]")]
     [InlineData("predict --onnx <model.onnx> --image <file>...")]
     [InlineData("test $lsq $q/lsq_4w4f/latest.ckpt --out results.json     # a comment")]
-    [InlineData("infer x y \"$q/images/test_0_Ankle boot.png\" | head -1")]
+    [InlineData("infer --config x --image \"$q/images/test_0_Ankle boot.png\" | head -1")]
     [InlineData("plan")]
     [InlineData("bench")]
     public void The_command_rules_accept_what_the_docs_write(string arguments)
