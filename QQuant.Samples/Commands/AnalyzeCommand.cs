@@ -14,7 +14,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class AnalyzeCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         Argument<string?> Positional(string name, string description) => new(name) { Description = description, Arity = ArgumentArity.ZeroOrOne };
         var image = Positional("image", "The image to analyse (or use --data).");
@@ -71,6 +71,7 @@ internal static class AnalyzeCommand
                 Samples = parsed.GetValue(samples),
                 Device = Devices.Parse(parsed.GetValue(device) ?? parsed.GetValue(deviceArg) ?? "cpu", "--device"),
                 Sensitivity = !parsed.GetValue(noSensitivity),
+                Progress = progress,
             };
             string html = FilePaths.RequireWritable(parsed.GetValue(savePath) ?? parsed.GetValue(savePathArg) ?? "model_analysis.html", "--save-path");
             if (Path.GetExtension(html).Equals(".json", StringComparison.OrdinalIgnoreCase))

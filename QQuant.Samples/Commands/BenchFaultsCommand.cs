@@ -13,7 +13,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class BenchFaultsCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var full = new Option<bool>("--full") { Description = "Try the full count of cases of every class (minutes); without it, the reduced count CI runs." };
         var json = new Option<FileInfo?>("--json") { Description = "Also write the rows as JSON to this file." };
@@ -26,7 +26,7 @@ internal static class BenchFaultsCommand
         command.SetAction(parsed =>
         {
             IReadOnlyList<IFaultClass> classes = Select(parsed.GetValue(only) ?? []);
-            return Run(output, classes, parsed.GetValue(full), parsed.GetValue(seed), parsed.GetValue(json)?.FullName);
+            return Run(output, classes, parsed.GetValue(full), parsed.GetValue(seed), parsed.GetValue(json)?.FullName, progress);
         });
         return command;
     }
@@ -47,7 +47,7 @@ internal static class BenchFaultsCommand
         return FaultClasses.All.Where(c => names.Contains(c.Name)).ToArray();
     }
 
-    internal static int Run(TextWriter output, IReadOnlyList<IFaultClass> classes, bool full, int seed, string? jsonPath)
+    internal static int Run(TextWriter output, IReadOnlyList<IFaultClass> classes, bool full, int seed, string? jsonPath, TerminalProgress? progress = null)
     {
         output.WriteLine($"| fault class | cases | survived | lost data | seconds |");
         output.WriteLine($"|---|---:|---:|---:|---:|");
@@ -55,6 +55,7 @@ internal static class BenchFaultsCommand
         var failures = new List<string>();
         foreach (IFaultClass fault in classes)
         {
+            progress?.Line("bench faults", rows.Count + 1, classes.Count, fault.Name);
             string folder = Directory.CreateTempSubdirectory($"qquant-faults-{fault.Name}-").FullName;
             var clock = Stopwatch.StartNew();
             FaultOutcome outcome;
