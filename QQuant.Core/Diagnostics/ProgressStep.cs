@@ -7,8 +7,10 @@ namespace QQuant;
 /// </summary>
 /// <remarks>
 /// A stage reports <c>Done = 0</c> when it starts, then once after each unit of work (a batch, a layer) with
-/// <see cref="Done"/> counting up by one, and ends with <c>Done == Total</c>. Reports come synchronously on the thread
-/// doing the work, in order; a slow <see cref="IProgress{T}.Report"/> slows the work down.
+/// <see cref="Done"/> counting up by one, and ends with <c>Done == Total</c> (<see cref="IsLast"/>); when the total was
+/// not known, that last report repeats the count with it as the total. Reports come synchronously on the thread doing
+/// the work, in order (so pass an <see cref="IProgress{T}"/> of your own rather than <see cref="Progress{T}"/>, which
+/// posts them to the thread pool); a slow <see cref="IProgress{T}.Report"/> slows the work down.
 /// </remarks>
 /// <param name="Stage">What is being done, in a few words (for example <c>calibration</c>, <c>sensitivity</c>).</param>
 /// <param name="Done">How many units of the stage are complete.</param>

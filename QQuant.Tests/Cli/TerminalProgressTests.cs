@@ -78,7 +78,10 @@ public class TerminalProgressTests
     }
 }
 
-/// <summary>Through <see cref="QQuantCli.Run"/> with writers that are not a terminal, the commands that report progress print none.</summary>
+/// <summary>
+/// Through <see cref="QQuantCli.Run"/> with writers that are not a terminal, the commands that report progress print
+/// none; with an error writer taken for a terminal, they show their stages there and nowhere else.
+/// </summary>
 public class CliProgressTests(FailFastInputs inputs) : IClassFixture<FailFastInputs>
 {
     [Fact]
@@ -104,11 +107,42 @@ public class CliProgressTests(FailFastInputs inputs) : IClassFixture<FailFastInp
         Assert.True(File.Exists(onnx));
     }
 
+    [Fact]
+    public void On_a_terminal_analyze_and_export_show_their_stages_on_stderr_and_never_on_stdout()
+    {
+        string page = Path.Combine(inputs.Folder.Path, "progress-terminal", "analysis.html");
+        Directory.CreateDirectory(Path.GetDirectoryName(page)!);
+        string onnx = Path.Combine(inputs.Folder.Path, "progress-terminal", "lsq.onnx");
+
+        (int code, string output, string error) = OnTerminal(
+            "analyze", inputs.Image, inputs.FloatConfig, inputs.QuantConfig, inputs.FloatCheckpoint, inputs.QuantCheckpoint, "cpu", page);
+
+        Assert.True(code == 0, error);
+        Assert.StartsWith("\r[0/", error, StringComparison.Ordinal);
+        Assert.Matches(@"\r\[(\d+)/\1\] sensitivity: [\w.]+ *" + Environment.NewLine + "$", error);
+        Assert.DoesNotContain("\r", output, StringComparison.Ordinal);
+
+        (code, output, error) = OnTerminal("export", inputs.QuantConfig, inputs.QuantCheckpoint, "--out", onnx);
+
+        Assert.True(code == 0, error);
+        Assert.Matches(@"^\r\[0/(\d+)\] ONNX export(\r.*)*\r\[\1/\1\] ONNX export: [\w.]+ *" + Environment.NewLine + "$", error);
+        Assert.DoesNotContain("\r", output, StringComparison.Ordinal);
+    }
+
     private static (int Code, string Output, string Error) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
         int code = QQuantCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    // As QQuantCli.Run, with the error writer taken for a terminal.
+    private static (int Code, string Output, string Error) OnTerminal(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = CliErrors.Invoke(QQuantCli.Build(output, error, new TerminalProgress(error, isTerminal: true)).Parse(args), output, error);
         return (code, output.ToString(), error.ToString());
     }
 }
