@@ -19,12 +19,13 @@ internal static class CliErrors
 
     /// <summary>
     /// Invokes the parsed command with its errors handled by <see cref="Run"/> rather than by System.CommandLine's
-    /// handler, which prints every exception with its stack trace.
+    /// handler, which prints every exception with its stack trace. A stage's progress line left open by the failure is
+    /// ended first, so the error starts a line of its own.
     /// </summary>
-    public static int Invoke(ParseResult parsed, TextWriter output, TextWriter error) =>
-        Run(error, IsVerbose(parsed), () => parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }));
+    public static int Invoke(ParseResult parsed, TextWriter output, TextWriter error, TerminalProgress? progress = null) =>
+        Run(error, IsVerbose(parsed), progress, () => parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }));
 
-    private static int Run(TextWriter error, bool verbose, Func<int> action)
+    private static int Run(TextWriter error, bool verbose, TerminalProgress? progress, Func<int> action)
     {
         try
         {
@@ -36,6 +37,7 @@ internal static class CliErrors
         }
         catch (Exception e) when (e is QQuantException or ArgumentException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
+            progress?.EndLine();
             error.WriteLine($"error: {(verbose ? e.ToString() : e.Message)}");
             return 1;
         }
@@ -46,6 +48,7 @@ internal static class CliErrors
         catch (Exception e)
         {
             // Not bad input but a bug in qquant: the stack trace always, as System.CommandLine's handler printed it.
+            progress?.EndLine();
             error.WriteLine($"Unhandled exception: {e}");
             return 1;
         }

@@ -11,6 +11,8 @@ namespace QQuant.Analysis;
 /// </summary>
 public static class SensitivityAnalysis
 {
+    private const string Stage = "sensitivity";
+
     /// <summary>
     /// Scores both models and every one-layer variant on <paramref name="inputs"/> (batches on the models' device),
     /// in evaluation mode without gradients; both models are left in the mode they were in.
@@ -19,13 +21,18 @@ public static class SensitivityAnalysis
     /// <param name="quantizedModel">Its quantized twin.</param>
     /// <param name="inputs">The batches.</param>
     /// <param name="labels">One class-index tensor per batch for top-1 accuracy, or null to rank by KL divergence only.</param>
+    /// <param name="progress">
+    /// Told of each layer measured (stage <c>sensitivity</c>, one unit per layer in common, the layer's name as the
+    /// item; see <see cref="ProgressStep"/>), or null.
+    /// </param>
     /// <exception cref="ModelAnalysisException">No batches, labels that do not match the batches (count, shape, or a class
     /// index outside the model's outputs, such as the -1 of an unlabelled sample), or no layer in common.</exception>
     public static SensitivityResult Measure(
         nn.Module<Tensor, Tensor> floatModel,
         nn.Module<Tensor, Tensor> quantizedModel,
         IReadOnlyList<Tensor> inputs,
-        IReadOnlyList<Tensor>? labels = null)
+        IReadOnlyList<Tensor>? labels = null,
+        IProgress<ProgressStep>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(floatModel);
         ArgumentNullException.ThrowIfNull(quantizedModel);
@@ -49,6 +56,7 @@ public static class SensitivityAnalysis
             SensitivityScore Score(nn.Module<Tensor, Tensor> model) => Measure(model, inputs, labels, reference);
 
             var layers = new List<LayerSensitivity>();
+            progress?.Report(new ProgressStep(Stage, 0, pairs.Count));
             foreach (LayerPair pair in pairs)
             {
                 SensitivityScore alone, allBut;
@@ -63,6 +71,7 @@ public static class SensitivityAnalysis
                 }
 
                 layers.Add(new LayerSensitivity(pair.Name, alone, allBut));
+                progress?.Report(new ProgressStep(Stage, layers.Count, pairs.Count, pair.Name));
             }
 
             IEnumerable<LayerSensitivity> sorted = labels is null

@@ -14,24 +14,31 @@ namespace QQuant;
 /// The batches run without gradient with every BatchNorm in training mode and every other module in evaluation mode
 /// (quantizers keep their state, dropout is off). Each BatchNorm's statistics are the plain average over the batches
 /// of each batch's mean and unbiased variance (PyTorch's <c>momentum=None</c>), computed from scratch. Quantizers must
-/// be initialised first (<see cref="QuantCalibration.Calibrate(nn.Module{Tensor, Tensor}, IEnumerable{Tensor}, bool)"/>).
+/// be initialised first (<see cref="QuantCalibration.Calibrate(nn.Module{Tensor, Tensor}, IEnumerable{Tensor}, bool, IProgress{ProgressStep})"/>).
 /// All or nothing: if a batch fails, or there is none, every BatchNorm keeps its statistics. Modes and momenta are
 /// restored afterwards.
 /// </remarks>
 public static class BatchNormReestimation
 {
     /// <summary>Re-estimates the BatchNorm statistics of <paramref name="model"/> from <paramref name="batches"/> of inputs.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="batches">Its inputs.</param>
+    /// <param name="progress">
+    /// Told of each batch run (stage <c>BatchNorm re-estimation</c>, one unit per batch; see <see cref="ProgressStep"/>),
+    /// or null. A model without BatchNorm runs no batch and reports nothing.
+    /// </param>
     /// <returns>How many BatchNorm layers were re-estimated from how many batches (0 layers: the model has none).</returns>
     /// <exception cref="QuantCalibrationException">The batches were empty.</exception>
-    public static BatchNormSummary Reestimate(nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches) =>
-        Reestimate(model, batches, batch => model.call(batch).Dispose());
+    public static BatchNormSummary Reestimate(nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches, IProgress<ProgressStep>? progress = null) =>
+        Reestimate(model, batches, batch => model.call(batch).Dispose(), progress);
 
     /// <summary>
     /// Re-estimates the BatchNorm statistics of <paramref name="model"/> from <paramref name="batches"/> of any shape:
     /// <paramref name="forward"/> runs the model on one batch (inside a dispose scope and without gradient).
+    /// <paramref name="progress"/>, if not null, is told of each batch run (stage <c>BatchNorm re-estimation</c>).
     /// </summary>
     /// <exception cref="QuantCalibrationException">The batches were empty.</exception>
-    public static BatchNormSummary Reestimate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward)
+    public static BatchNormSummary Reestimate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward, IProgress<ProgressStep>? progress = null)
     {
         List<BatchNorm> norms = model.modules().Prepend(model).OfType<BatchNorm>()
             .Where(n => n.track_running_stats && n.running_mean is not null && n.running_var is not null)
@@ -45,6 +52,7 @@ public static class BatchNormReestimation
         List<(BatchNorm Norm, double? Momentum, Tensor Mean, Tensor Variance, Tensor? Tracked)> saved = [.. norms.Select(n =>
             (n, n.momentum, n.running_mean!.detach().clone().DetachFromDisposeScope(), n.running_var!.detach().clone().DetachFromDisposeScope(),
                 n.num_batches_tracked?.detach().clone().DetachFromDisposeScope()))];
+        var steps = new BatchProgress(progress, "BatchNorm re-estimation", batches.TryGetNonEnumeratedCount(out int total) ? total : null);
         int count = 0;
         try
         {
@@ -58,13 +66,17 @@ public static class BatchNormReestimation
                 norm.num_batches_tracked?.zero_();
             }
 
+            steps.Start();
             foreach (TBatch batch in batches)
             {
                 count++;
                 norms.ForEach(n => n.momentum = 1.0 / count);
                 using var scope = NewDisposeScope();
                 forward(batch);
+                steps.Batch(count);
             }
+
+            steps.End(count);
 
             if (count == 0)
             {

@@ -25,17 +25,24 @@ public static class QuantCalibration
     /// Initialise only the quantizers that are not initialised yet (for example after loading a checkpoint that lacks
     /// some quantizer state); the others keep their state and quantize what they pass on.
     /// </param>
+    /// <param name="progress">
+    /// Told of each batch run (stage <c>calibration</c>, one unit per batch; see <see cref="ProgressStep"/>), or null.
+    /// </param>
     /// <returns>How many quantizers were initialised from how many batches.</returns>
     /// <exception cref="QuantCalibrationException">No quantizer, no batch, or a quantizer that cannot be initialised.</exception>
-    public static CalibrationSummary Calibrate(nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches, bool uninitializedOnly = false) =>
-        Calibrate(model, batches, batch => model.call(batch).Dispose(), uninitializedOnly);
+    public static CalibrationSummary Calibrate(
+        nn.Module<Tensor, Tensor> model, IEnumerable<Tensor> batches, bool uninitializedOnly = false, IProgress<ProgressStep>? progress = null) =>
+        Calibrate(model, batches, batch => model.call(batch).Dispose(), uninitializedOnly, progress);
 
     /// <summary>
     /// Calibrates <paramref name="model"/> on <paramref name="batches"/> of any shape: <paramref name="forward"/> runs
-    /// the model on one batch (inside a dispose scope and without gradient).
+    /// the model on one batch (inside a dispose scope and without gradient). <paramref name="progress"/>, if not null,
+    /// is told of each batch run (stage <c>calibration</c>; the total is known when <paramref name="batches"/> knows its
+    /// count without being enumerated, a list or an array).
     /// </summary>
     /// <exception cref="QuantCalibrationException">No quantizer, no batch, or a quantizer that cannot be initialised.</exception>
-    public static CalibrationSummary Calibrate<TBatch>(nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward, bool uninitializedOnly = false)
+    public static CalibrationSummary Calibrate<TBatch>(
+        nn.Module model, IEnumerable<TBatch> batches, Action<TBatch> forward, bool uninitializedOnly = false, IProgress<ProgressStep>? progress = null)
     {
         string modelName = model.GetType().Name;
         List<(string Path, QuantizedLayer Layer)> located = Layers(model).ToList();
@@ -54,7 +61,7 @@ public static class QuantCalibration
         }
 
         List<QuantizedLayer> layers = located.Select(l => l.Layer).ToList();
-        int count = RunBatches(model, batches, forward, targets.Select(t => t.Quantizer), layers);
+        int count = RunBatches(model, batches, forward, targets.Select(t => t.Quantizer), layers, progress);
         if (count == 0)
         {
             targets.ForEach(t => t.Quantizer.EndCalibration()?.Dispose());
@@ -71,10 +78,12 @@ public static class QuantCalibration
         IEnumerable<TBatch> batches,
         Action<TBatch> forward,
         IEnumerable<CalibratedQuantizer> quantizers,
-        List<QuantizedLayer> layers)
+        List<QuantizedLayer> layers,
+        IProgress<ProgressStep>? progress)
     {
         ModuleModes modes = ModuleModes.Of(model);
         List<CalibratedQuantizer> collecting = quantizers.ToList();
+        var steps = new BatchProgress(progress, "calibration", batches.TryGetNonEnumeratedCount(out int total) ? total : null);
         int count = 0;
         try
         {
@@ -82,12 +91,16 @@ public static class QuantCalibration
             collecting.ForEach(q => q.BeginCalibration());
             model.eval();
             using var noGrad = no_grad();
+            steps.Start();
             foreach (TBatch batch in batches)
             {
                 using var scope = NewDisposeScope();
                 forward(batch);
                 count++;
+                steps.Batch(count);
             }
+
+            steps.End(count);
         }
         catch
         {

@@ -47,23 +47,26 @@ public static class OnnxExport
 
     /// <summary>The convolutions whose bias an export of <paramref name="model"/> with <paramref name="options"/> writes as int32 codes.</summary>
     internal static IReadOnlyList<IntegerBiasLayer> IntegerBiases(nn.Module<Tensor, Tensor> model, OnnxExportOptions options) =>
-        Build(model, options).Context.IntegerBiases;
+        Build(model, options with { Progress = null }).Context.IntegerBiases;
 
     private static (OnnxModel Model, OnnxExportContext Context) Build(nn.Module<Tensor, Tensor> model, OnnxExportOptions options)
     {
         Validate(options);
         List<(nn.Module Module, bool Training)> modes =
             [.. model.modules().Prepend(model).Distinct(ReferenceEqualityComparer.Instance).Cast<nn.Module>().Select(m => (m, m.training))];
+        int quantizedLayers = modes.Count(m => m.Module is IQuantizedLayer);
         try
         {
             model.eval();
             using var noGrad = no_grad();
             using var scope = NewDisposeScope();
             Tensor sample = options.SampleInput?.alias() ?? SeededSample(options.InputShape!, model);
-            var context = new OnnxExportContext(options, options.Emitters ?? OnnxEmitterRegistry.CreateDefault());
+            var context = new OnnxExportContext(options, options.Emitters ?? OnnxEmitterRegistry.CreateDefault(), quantizedLayers);
             context.Graph.Reserve(options.InputName);
             context.Graph.Reserve(options.OutputName);
+            context.StartProgress();
             OnnxValue output = context.EmitRoot(model, new OnnxValue(options.InputName, sample));
+            context.EndProgress();
             if (options.QuantizeConvolutionOutputs)
             {
                 OutputQuantization.Apply(context);

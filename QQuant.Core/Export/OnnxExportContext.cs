@@ -14,12 +14,18 @@ public sealed class OnnxExportContext
     private readonly OnnxEmitterRegistry _emitters;
     private readonly List<OnnxLayerExport> _layers = [];
     private readonly Dictionary<string, FoldableConvolution> _foldable = [];
+    private readonly int _progressTotal;
+    private int _progressDone;
 
-    internal OnnxExportContext(OnnxExportOptions options, OnnxEmitterRegistry emitters)
+    internal OnnxExportContext(OnnxExportOptions options, OnnxEmitterRegistry emitters, int quantizedLayers = 0)
     {
         Options = options;
         _emitters = emitters;
+        _progressTotal = options.Progress is null ? 0 : quantizedLayers;
     }
+
+    /// <summary>The <see cref="OnnxExportOptions.Progress"/> stage.</summary>
+    internal const string ProgressStage = "ONNX export";
 
     /// <summary>The export's options.</summary>
     public OnnxExportOptions Options { get; }
@@ -99,8 +105,35 @@ public sealed class OnnxExportContext
         return new OnnxValue(QdqEmission.Activation(this, grid, input.Name, out description), sample);
     }
 
-    /// <summary>Adds a row to the export report.</summary>
-    public void Report(OnnxLayerExport layer) => _layers.Add(layer);
+    /// <summary>Adds a row to the export report (and tells <see cref="OnnxExportOptions.Progress"/> that the layer is written).</summary>
+    public void Report(OnnxLayerExport layer)
+    {
+        _layers.Add(layer);
+        if (_progressDone < _progressTotal)
+        {
+            _progressDone++;
+            Options.Progress!.Report(new ProgressStep(ProgressStage, _progressDone, _progressTotal, layer.Path));
+        }
+    }
+
+    /// <summary>Reports the start of the export's progress: none when no progress is asked for or the model has no quantized layer.</summary>
+    internal void StartProgress()
+    {
+        if (_progressTotal > 0)
+        {
+            Options.Progress!.Report(new ProgressStep(ProgressStage, 0, _progressTotal));
+        }
+    }
+
+    /// <summary>Ends the export's progress, if a quantized layer was written by an emitter that did not report it.</summary>
+    internal void EndProgress()
+    {
+        if (_progressDone < _progressTotal)
+        {
+            _progressDone = _progressTotal;
+            Options.Progress!.Report(new ProgressStep(ProgressStage, _progressTotal, _progressTotal));
+        }
+    }
 
     /// <summary>The values of <paramref name="tensor"/> as float32 on the host (export reads state there).</summary>
     public static float[] HostFloats(Tensor tensor)

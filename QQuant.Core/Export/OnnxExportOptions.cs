@@ -56,4 +56,11 @@ public sealed record OnnxExportOptions
 
     /// <summary>The emitters to use; null for <see cref="OnnxEmitterRegistry.CreateDefault"/>.</summary>
     public OnnxEmitterRegistry? Emitters { get; init; }
+
+    /// <summary>
+    /// Told of each quantized layer written (stage <c>ONNX export</c>, one unit per quantized layer, its path as the
+    /// item; see <see cref="ProgressStep"/>), or null (the default) for no reports. A model without quantized layers
+    /// reports nothing. <see cref="BiasAlignment"/>'s export pass with the same options does not report.
+    /// </summary>
+    public IProgress<ProgressStep>? Progress { get; init; }
 }

@@ -13,7 +13,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class AnalyzeCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         Option<FileInfo> File(string name, string description) => new(name) { Description = description, Required = true };
         var configFloat = File("--config-float", "The float model's config.");
@@ -57,6 +57,7 @@ internal static class AnalyzeCommand
                 Samples = parsed.GetValue(samples),
                 Device = CliOptions.ResolveDevice(parsed.GetValue(device), floatConfig, quantizedConfig),
                 Sensitivity = !parsed.GetValue(noSensitivity),
+                Progress = progress,
             };
             string html = FilePaths.RequireWritable(parsed.GetValue(outFile)?.FullName ?? "model_analysis.html", outFile.Name);
             if (Path.GetExtension(html).Equals(".json", StringComparison.OrdinalIgnoreCase))

@@ -45,7 +45,7 @@ internal static class BenchAccuracyCommand
         new("APoT", 2, 2, "APoT/cres20/config2_cres20_apot_m1_128_2w2f.json", null),
     ];
 
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, TerminalProgress progress)
     {
         var quick = new Option<bool>("--quick") { Description = "A few minutes on 2 000 images of the shipped subset (CI): every method trains; float and LSQ 4w4f reach 40 %." };
         var json = CliOptions.Json("the tables (an object with the main table's rows and the start breakdown's starts)");
@@ -91,7 +91,7 @@ internal static class BenchAccuracyCommand
             var start = (Calibration: parsed.GetValue(calibrationBatches), BatchNorm: parsed.GetValue(batchNormBatches));
             bool withBreakdown = IncludesBreakdown(parsed);
             var bench = new BenchSettings(isQuick, root, epochs, start, parsed.GetValue(workDir)!.FullName);
-            return Run(output, error, bench, withBreakdown, parsed.GetValue(floatCheckpoint)?.FullName, parsed.GetValue(json));
+            return Run(output, error, progress, bench, withBreakdown, parsed.GetValue(floatCheckpoint)?.FullName, parsed.GetValue(json));
         });
         return command;
     }
@@ -113,7 +113,7 @@ internal static class BenchAccuracyCommand
         return !off && (breakdown ?? !parsed.GetValue<bool>("--quick"));
     }
 
-    private static int Run(TextWriter output, TextWriter error, BenchSettings bench, bool breakdown, string? reusedFloat, FileInfo? json)
+    private static int Run(TextWriter output, TextWriter error, TerminalProgress progress, BenchSettings bench, bool breakdown, string? reusedFloat, FileInfo? json)
     {
         (bool quick, string dataRoot, string workDir) = (bench.Quick, bench.DataRoot, bench.WorkDir);
         if (!File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte.gz")) && !File.Exists(Path.Combine(dataRoot, "train-images-idx3-ubyte")))
@@ -133,6 +133,7 @@ internal static class BenchAccuracyCommand
         double floatTop1 = 0;
         foreach (BenchRun run in Runs)
         {
+            progress.Line("bench accuracy", rows.Count + 1, Runs.Length, run.Label);
             string config = ConfigPath(run.Config);
             string name = Path.GetFileNameWithoutExtension(config);
             ConfigDocument document = ConfigDocument.Load(config, bench.Options(run.Method));
@@ -167,7 +168,7 @@ internal static class BenchAccuracyCommand
         }
 
         IReadOnlyList<StartRow> starts = breakdown
-            ? BenchAccuracyStarts.Measure(output, trainer, services.GetRequiredService<QuantLayerRegistry>(), bench, rows, floatCheckpoint!)
+            ? BenchAccuracyStarts.Measure(output, progress, trainer, services.GetRequiredService<QuantLayerRegistry>(), bench, rows, floatCheckpoint!)
             : [];
         string table = Table(rows, quick, dataRoot);
         output.WriteLine();

@@ -129,11 +129,13 @@ internal static class BenchAccuracyStarts
 
     /// <summary>Measures every start case (reusing the main table's starts), printing a line per measurement.</summary>
     public static List<StartRow> Measure(
-        TextWriter output, ClassifierTrainer trainer, QuantLayerRegistry layers, BenchSettings bench, IReadOnlyList<BenchRow> rows, string floatCheckpoint)
+        TextWriter output, TerminalProgress progress, ClassifierTrainer trainer, QuantLayerRegistry layers, BenchSettings bench, IReadOnlyList<BenchRow> rows, string floatCheckpoint)
     {
         var starts = new List<StartRow>();
-        foreach (StartCase c in Cases())
+        IReadOnlyList<StartCase> cases = Cases();
+        foreach (StartCase c in cases)
         {
+            progress.Line("bench accuracy starts", starts.Count + 1, cases.Count, c.Label);
             StartCell Measure(StartVariant variant)
             {
                 (int w, int a) = variant switch

@@ -28,7 +28,7 @@ internal static class BenchAnalyzeCommand
     /// <summary>The target for one image on this machine's CPU.</summary>
     private const double TargetSeconds = 60;
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var runs = new Option<int>("--runs") { Description = "Timed runs of each setting (the median is printed).", DefaultValueFactory = _ => 3 };
         var workDir = CliOptions.WorkDir("work_dirs/bench_analyze", "Where the checkpoints, the image and the reports go.");
@@ -36,11 +36,11 @@ internal static class BenchAnalyzeCommand
         {
             runs, workDir,
         };
-        command.SetAction(parsed => Run(output, parsed.GetValue(workDir)!.FullName, parsed.GetValue(runs)));
+        command.SetAction(parsed => Run(output, progress, parsed.GetValue(workDir)!.FullName, parsed.GetValue(runs)));
         return command;
     }
 
-    private static int Run(TextWriter output, string workDir, int runs)
+    private static int Run(TextWriter output, TerminalProgress progress, string workDir, int runs)
     {
         if (runs < 1)
         {
@@ -52,10 +52,13 @@ internal static class BenchAnalyzeCommand
         var factory = services.GetRequiredService<ClassifierFactory>();
         ConfigDocument floatConfig = ConfigDocument.Load(Path.Combine(AppContext.BaseDirectory, FloatConfig));
         ConfigDocument quantizedConfig = ConfigDocument.Load(Path.Combine(AppContext.BaseDirectory, QuantizedConfig));
+        const string Stage = "bench analyze";
+        progress.Line(Stage, 1, 4, "writing the checkpoints");
         string image = WriteImage(Path.Combine(workDir, "image_224.png"));
         (string floatCheckpoint, string quantizedCheckpoint) = WriteCheckpoints(factory, floatConfig, quantizedConfig, image, workDir);
         output.WriteLine($"ResNet-50 float vs LSQ 4w4f, one 224x224 image, {torch.get_num_threads()} torch threads, {runs} runs each");
 
+        progress.Line(Stage, 2, 4, "forward passes");
         var (floatForward, quantizedForward) = ForwardSeconds(factory, floatConfig, floatCheckpoint, quantizedConfig, quantizedCheckpoint, image, runs);
         var analyzer = services.GetRequiredService<ClassifierAnalyzer>();
         var request = new AnalysisRequest(floatConfig, floatCheckpoint, quantizedConfig, quantizedCheckpoint) { Images = [image] };
@@ -69,7 +72,9 @@ internal static class BenchAnalyzeCommand
         }
 
         // No warm-up: a user's one run of qquant analyze pays for the first calls too.
+        progress.Line(Stage, 3, 4, "analyze --no-sensitivity");
         double withoutSensitivity = BenchTiming.Median(runs, () => Analyze(false, "model_analysis_no_sensitivity.html"), warmUps: 0);
+        progress.Line(Stage, 4, 4, "analyze (with sensitivity)");
         double withSensitivity = BenchTiming.Median(runs, () => Analyze(true, "model_analysis.html"), warmUps: 0);
         int layers = report!.Comparison.Layers.Count;
 

@@ -20,7 +20,7 @@ internal static class BenchDataCommand
     /// <summary>The JPEG folder's batch size (the last partial batch is dropped).</summary>
     private const int FolderBatch = 32;
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var fashion = new Option<DirectoryInfo>("--fashion-mnist")
         {
@@ -44,8 +44,8 @@ internal static class BenchDataCommand
             int[] counts = parsed.GetValue(workers)!;
             int timedRuns = parsed.GetValue(runs);
             RequireSettings(counts, timedRuns, parsed.GetValue(jpegs));
-            FashionMnist(output, parsed.GetValue(fashion)!, counts, timedRuns);
-            JpegFolder(output, parsed.GetValue(jpegs), counts, timedRuns);
+            FashionMnist(output, progress, parsed.GetValue(fashion)!, counts, timedRuns);
+            JpegFolder(output, progress, parsed.GetValue(jpegs), counts, timedRuns);
             return 0;
         });
         return data;
@@ -69,7 +69,7 @@ internal static class BenchDataCommand
         }
     }
 
-    private static void FashionMnist(TextWriter output, DirectoryInfo folder, int[] workers, int runs)
+    private static void FashionMnist(TextWriter output, TerminalProgress progress, DirectoryInfo folder, int[] workers, int runs)
     {
         if (!folder.Exists)
         {
@@ -88,10 +88,10 @@ internal static class BenchDataCommand
                 .Transforms,
         });
         output.WriteLine($"Fashion-MNIST, {dataset.Count} images of 1x28x28 from memory: RandomFlip -> Normalize -> ImageToTensor -> Collect, batch 256");
-        Measure(output, dataset, 256, batches: 40, workers, runs);
+        Measure(output, progress, "bench data Fashion-MNIST", dataset, 256, batches: 40, workers, runs);
     }
 
-    private static void JpegFolder(TextWriter output, int count, int[] workers, int runs)
+    private static void JpegFolder(TextWriter output, TerminalProgress progress, int count, int[] workers, int runs)
     {
         string folder = Path.Combine(Path.GetTempPath(), $"qquant-bench-jpegs-{Guid.NewGuid():N}");
         try
@@ -112,7 +112,7 @@ internal static class BenchDataCommand
             output.WriteLine();
             output.WriteLine($"ImageNet-style folder, {count} JPEGs of 500x375 (generated): LoadImageFromFile -> RandomResizedCrop(224) "
                              + $"-> RandomFlip -> Normalize -> ImageToTensor -> Collect, batch {FolderBatch}");
-            Measure(output, dataset, FolderBatch, batches: count / FolderBatch, workers, runs);
+            Measure(output, progress, "bench data JPEG folder", dataset, FolderBatch, batches: count / FolderBatch, workers, runs);
         }
         finally
         {
@@ -123,11 +123,12 @@ internal static class BenchDataCommand
         }
     }
 
-    private static void Measure(TextWriter output, ImageDataset dataset, int batchSize, int batches, int[] workers, int runs)
+    private static void Measure(TextWriter output, TerminalProgress progress, string stage, ImageDataset dataset, int batchSize, int batches, int[] workers, int runs)
     {
         double? serial = null;
-        foreach (int count in workers)
+        foreach ((int count, int index) in workers.Select((w, i) => (w, i)))
         {
+            progress.Line(stage, index + 1, workers.Length, $"workers {count}");
             var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = batchSize, Shuffle = true, Seed = 0, DropLast = true, Workers = count });
             DataThroughputResult result = DataThroughput.Measure(loader, batches, runs);
             serial ??= count == 0 ? result.ImagesPerSecond : null;

@@ -33,7 +33,7 @@ internal static class BenchDistCommand
             224, 16),
     ];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed steps per row after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
@@ -48,11 +48,11 @@ internal static class BenchDistCommand
         };
         command.SetAction(parsed =>
             Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(processes), parsed.GetValue(model) ?? [], parsed.GetValue(tcp),
-                parsed.GetValue(rowsOut)?.FullName));
+                parsed.GetValue(rowsOut)?.FullName, progress));
         return command;
     }
 
-    private static int Run(TextWriter output, string? jsonPath, int runs, int processes, string[] names, bool tcp, string? rowsOut)
+    private static int Run(TextWriter output, string? jsonPath, int runs, int processes, string[] names, bool tcp, string? rowsOut, TerminalProgress progress)
     {
         if (runs < 1 || processes < 1)
         {
@@ -78,13 +78,14 @@ internal static class BenchDistCommand
                          + (tcp ? "TCP on loopback" : "shared memory"));
         output.WriteLine("model           processes  batch/process  step ms  allreduce ms  allreduce share  wait share  other share  MB/step  images/s  bucketed ms  per-tensor ms  bucket/per-tensor");
         var rows = new JsonArray();
-        foreach (JsonNode? row in Measure(SingleProcessGroup.Instance, chosen, runs))
+        foreach (JsonNode? row in Measure(SingleProcessGroup.Instance, chosen, runs, progress))
         {
             rows.Add(row!.DeepClone());
         }
 
         if (processes > 1)
         {
+            progress.Line("bench dist", 1, 1, $"{string.Join(", ", chosen.Select(m => m.Name))} with {processes} processes (mpirun)");
             foreach (JsonNode? row in Distributed(processes, chosen, runs, tcp))
             {
                 rows.Add(row!.DeepClone());
@@ -142,13 +143,14 @@ internal static class BenchDistCommand
         }
     }
 
-    private static JsonArray Measure(IProcessGroup group, BenchModel[] models, int runs)
+    private static JsonArray Measure(IProcessGroup group, BenchModel[] models, int runs, TerminalProgress? progress = null)
     {
         using ServiceProvider services = CliServices.Create();
         var factory = services.GetRequiredService<ClassifierFactory>();
         var rows = new JsonArray();
         foreach (BenchModel bench in models)
         {
+            progress?.Line("bench dist", rows.Count + 1, models.Length, $"{bench.Name}, {group.Size} process{(group.Size == 1 ? "" : "es")}");
             manual_seed(0);
             (ImageClassifier model, _) = factory.Build(ConfigDocument.Parse(bench.Json, bench.Name).ToConfiguration());
             using (model)

@@ -35,7 +35,7 @@ internal static class BenchExportCommand
             32, [1, 128]),
     ];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed runs per row after two warm-ups (medians are compared).", DefaultValueFactory = _ => 9 };
@@ -45,11 +45,11 @@ internal static class BenchExportCommand
         {
             json, runs, model,
         };
-        command.SetAction(parsed => Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? []));
+        command.SetAction(parsed => Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], progress));
         return command;
     }
 
-    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names)
+    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names, TerminalProgress progress)
     {
         if (runs < 1)
         {
@@ -61,8 +61,10 @@ internal static class BenchExportCommand
         var rows = new JsonArray();
         output.WriteLine($"LSQ 4w4f (first conv and fc 8-bit); ONNX Runtime {OrtEnv.Instance().GetVersionString()}, graph optimisation EXTENDED, no spinning; {runs} timed runs, medians; torch threads {get_num_threads()}");
         output.WriteLine("model           batch  torchsharp ms  ort float ms  ort int8 ms  int8/ort float  int8/torchsharp  all-int8 ms  all-int8/ort float  all-int8/torchsharp  float MB  qcdq MB  int4 MB");
-        foreach (BenchModel bench in Models.Where(m => names.Length == 0 || names.Contains(m.Name)))
+        BenchModel[] chosen = [.. Models.Where(m => names.Length == 0 || names.Contains(m.Name))];
+        foreach ((BenchModel bench, int index) in chosen.Select((m, i) => (m, i)))
         {
+            progress.Line("bench export", index + 1, chosen.Length, bench.Name);
             Measure(factory, bench, runs, output, rows);
         }
 

@@ -13,7 +13,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class BenchFaultsCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var full = new Option<bool>("--full") { Description = "Try the full count of cases of every class (minutes); without it, the reduced count CI runs." };
         var json = CliOptions.Json("the rows");
@@ -28,12 +28,12 @@ internal static class BenchFaultsCommand
         {
             string[] names = parsed.GetValue(only) ?? [];
             IReadOnlyList<IFaultClass> classes = names.Length == 0 ? FaultClasses.All : [.. FaultClasses.All.Where(c => names.Contains(c.Name))];
-            return Run(output, classes, parsed.GetValue(full), parsed.GetValue(seed), parsed.GetValue(json)?.FullName);
+            return Run(output, classes, parsed.GetValue(full), parsed.GetValue(seed), parsed.GetValue(json)?.FullName, progress);
         });
         return command;
     }
 
-    internal static int Run(TextWriter output, IReadOnlyList<IFaultClass> classes, bool full, int seed, string? jsonPath)
+    internal static int Run(TextWriter output, IReadOnlyList<IFaultClass> classes, bool full, int seed, string? jsonPath, TerminalProgress? progress = null)
     {
         output.WriteLine($"| fault class | cases | survived | lost data | seconds |");
         output.WriteLine($"|---|---:|---:|---:|---:|");
@@ -41,6 +41,7 @@ internal static class BenchFaultsCommand
         var failures = new List<string>();
         foreach (IFaultClass fault in classes)
         {
+            progress?.Line("bench faults", rows.Count + 1, classes.Count, fault.Name);
             string folder = Directory.CreateTempSubdirectory($"qquant-faults-{fault.Name}-").FullName;
             var clock = Stopwatch.StartNew();
             FaultOutcome outcome;

@@ -34,7 +34,7 @@ internal static class BenchKernelsCommand
         ("8-bit", () => QuantPolicy.For<Conv2d>().Use<EightBitConv>(w: 8, a: 8).Build(), true),
     ];
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed runs per row after two warm-up runs (the median is printed).", DefaultValueFactory = _ => 7 };
@@ -42,11 +42,11 @@ internal static class BenchKernelsCommand
         {
             json, runs,
         };
-        command.SetAction(parsed => Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs)));
+        command.SetAction(parsed => Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), progress));
         return command;
     }
 
-    private static int Run(TextWriter output, string? jsonPath, int runs)
+    private static int Run(TextWriter output, string? jsonPath, int runs, TerminalProgress progress)
     {
         if (runs < 1)
         {
@@ -57,6 +57,7 @@ internal static class BenchKernelsCommand
         output.WriteLine("| quantizer | shape | impl | ms | ratio to floor |");
         output.WriteLine("|---|---|---|---|---|");
         var rows = new JsonArray();
+        int quantizers = Methods.Count(m => m.Activation) + Methods.Length, measuring = 0;
         foreach ((long[] shape, bool activation) in new[] { (ActivationShape, true), (WeightShape, false) })
         {
             using var scope = NewDisposeScope();
@@ -68,6 +69,7 @@ internal static class BenchKernelsCommand
             Report(output, rows, "floor (x * 1.0)", shapeText, "floor", floor, 1);
             foreach ((string name, Func<QuantPolicy> policy, _) in Methods.Where(m => !activation || m.Activation))
             {
+                progress.Line("bench kernels", ++measuring, quantizers, $"{name} {shapeText}");
                 using var methodScope = NewDisposeScope();
                 nn.Module<Tensor, Tensor> quantizer = QuantizerOf(policy(), activation, x);
                 var fused = quantizer as Quantizer;

@@ -57,7 +57,7 @@ internal static class BenchQatCommand
 
     private static readonly Part Kept = new("weights+inputs, kept", 4, 4, Recompute: false);
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var json = CliOptions.Json("the rows (an array)");
         var runs = new Option<int>("--runs") { Description = "Timed steps per model and method after two warm-up steps (medians are compared).", DefaultValueFactory = _ => 5 };
@@ -86,12 +86,12 @@ internal static class BenchQatCommand
         command.SetAction(parsed =>
         {
             Part[] parts = [Both, .. parsed.GetValue(breakdown) ? Breakdown : [], .. parsed.GetValue(kept) ? [Kept] : Array.Empty<Part>()];
-            return Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], parsed.GetValue(method) ?? [], parts);
+            return Run(output, parsed.GetValue(json)?.FullName, parsed.GetValue(runs), parsed.GetValue(model) ?? [], parsed.GetValue(method) ?? [], parts, progress);
         });
         return command;
     }
 
-    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names, string[] methods, Part[] parts)
+    private static int Run(TextWriter output, string? jsonPath, int runs, string[] names, string[] methods, Part[] parts, TerminalProgress progress)
     {
         if (runs < 1)
         {
@@ -111,6 +111,10 @@ internal static class BenchQatCommand
         {
             // No dispose scope around the models: a scope would hold the weights of the float modules Quantize
             // replaces (as it holds every tensor made in it) until the scope ends.
+            // One line for the float model, one per quantized row timed, and one for the memory peaks of them all.
+            string stage = $"bench qat {bench.Name}";
+            int steps = Methods.Count(m => methods.Length == 0 || methods.Contains(m.Name)) * parts.Length + 2;
+            progress.Line(stage, 1, steps, "float");
             using var generator = new Generator(0);
             using Tensor images = randn([bench.Batch, 3, bench.Size, bench.Size], generator: generator);
             using Tensor labels = randint(bench.Classes, [bench.Batch], generator: generator);
@@ -121,6 +125,7 @@ internal static class BenchQatCommand
             {
                 foreach (Part part in parts)
                 {
+                    progress.Line(stage, timed.Count + 2, steps, $"{method} {part.Name}");
                     QuantPolicy partPolicy = policy(part.WeightBits, part.InputBits, o => o.RecomputeQuantized = part.Recompute);
                     using Trainee quantized = Build(factory, bench, partPolicy, images);
                     (double train, double trainRatio) = BenchTiming.Alternating(runs, () => quantized.Step(images, labels), () => floatModel.Step(images, labels));
@@ -130,6 +135,7 @@ internal static class BenchQatCommand
             }
 
             // Memory after the timings, each from a freshly built model.
+            progress.Line(stage, steps, steps, "peak memory");
             double floatMemory = PeakMegabytes(() => Build(factory, bench, null, images), images, labels);
             Report(output, rows, bench.Name, "float", "nothing", floatTrain, 1, floatEval, 1, floatMemory, 1);
             foreach (var (method, policy, part, train, trainRatio, eval, evalRatio) in timed)

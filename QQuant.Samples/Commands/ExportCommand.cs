@@ -16,7 +16,7 @@ internal static class ExportCommand
 {
     private const int MinimumOpset = 21;
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with (model, quantTransformer, data.test)." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The trained QQuant checkpoint." };
@@ -84,12 +84,13 @@ internal static class ExportCommand
                 Strict = parsed.GetValue(strict),
                 Emitters = services.GetRequiredService<OnnxEmitterRegistry>(),
                 Metadata = OnnxMetadata.Of(document, inference.Classes, inference.Model.Backbone.InChannels, Path.GetFileName(checkpointPath)),
+                Progress = progress,
             };
             OnnxExportReport report = inference.Model.ExportOnnx(target, exportOptions);
             output.WriteLine(report.ToString());
             if (verifyImages is not null)
             {
-                Verify(output, "as trained", verifyImages, inference.Model, target);
+                Verify(output, progress, "as trained", verifyImages, inference.Model, target);
             }
 
             if (verifying || aligned is not null)
@@ -99,7 +100,7 @@ internal static class ExportCommand
                     $"aligned the biases of {moved.Count} convolutions to the int32 grid (largest move {moved.Select(m => m.LargestMoveInCodes).DefaultIfEmpty(0).Max():F3} codes)"));
                 if (verifyImages is not null)
                 {
-                    Verify(output, "biases aligned", verifyImages, inference.Model, target);
+                    Verify(output, progress, "biases aligned", verifyImages, inference.Model, target);
                 }
 
                 if (aligned is not null)
@@ -124,10 +125,10 @@ internal static class ExportCommand
             : throw new QQuantException($"--input-shape: '{text}' is not N,C,H,W with positive sizes (for example 1,1,32,32).");
     }
 
-    private static void Verify(TextWriter output, string what, ImageDataset test, ImageClassifier model, string onnxPath)
+    private static void Verify(TextWriter output, IProgress<ProgressStep> progress, string what, ImageDataset test, ImageClassifier model, string onnxPath)
     {
         using var onnx = OnnxClassifier.Load(onnxPath);
-        OnnxAgreement agreement = OnnxAgreement.Measure(model, onnx, new DataLoader(test, new DataLoaderOptions { BatchSize = 250 }));
+        OnnxAgreement agreement = OnnxAgreement.Measure(model, onnx, new DataLoader(test, new DataLoaderOptions { BatchSize = 250 }), progress, $"verify ({what})");
         output.WriteLine(FormattableString.Invariant(
             $"verify ({what}): {agreement.Samples} test images, top-1 agrees on {100 * agreement.Agreement:F2} %; top-1 {agreement.LibraryTop1:F2} % in the library, {agreement.OnnxTop1:F2} % in ONNX Runtime; largest logit difference {agreement.MaxLogitDifference:G4}"));
     }

@@ -24,7 +24,7 @@ internal static class QuickstartCommand
     /// <summary>The float config the quickstart starts from (relative to the app's folder).</summary>
     public const string FloatConfig = "configs/FLOAT/cres20/config1_cres20_float_m1_128_32w32f.json";
 
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var dataRoot = new Option<DirectoryInfo?>("--data-root")
         {
@@ -39,7 +39,7 @@ internal static class QuickstartCommand
             dataRoot, workDir, floatEpochs, qatEpochs,
         };
         command.SetAction(parsed =>
-            Run(output, parsed.GetValue(dataRoot)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset"),
+            Run(output, progress, parsed.GetValue(dataRoot)?.FullName ?? Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset"),
                 parsed.GetValue(workDir)!.FullName, parsed.GetValue(floatEpochs), parsed.GetValue(qatEpochs)));
         return command;
     }
@@ -53,7 +53,7 @@ internal static class QuickstartCommand
     /// <summary>The fluent policy the quickstart fine-tunes with.</summary>
     public static QuantPolicy Policy() => ShippedPolicies.WithEightBitEnds(b => b.Use<LSQConv>(w: 4, a: 4));
 
-    private static int Run(TextWriter output, string dataRoot, string workDir, int floatEpochs, int qatEpochs)
+    private static int Run(TextWriter output, TerminalProgress progress, string dataRoot, string workDir, int floatEpochs, int qatEpochs)
     {
         if (floatEpochs < 1 || qatEpochs < 1)
         {
@@ -87,7 +87,7 @@ internal static class QuickstartCommand
         string qatDir = Path.Combine(workDir, "lsq_4w4f");
         TrainingResult qatRun;
         QuantizationReport report;
-        using (TrainingRun run = trainer.Prepare(qatConfig, new TrainingOverrides { WorkDir = qatDir, LoadFrom = floatRun.LastCheckpoint, Policy = policy }, output))
+        using (TrainingRun run = trainer.Prepare(qatConfig, new TrainingOverrides { WorkDir = qatDir, LoadFrom = floatRun.LastCheckpoint, Policy = policy, Progress = progress }, output))
         {
             report = run.Report!;
             qatRun = run.Run();
@@ -128,6 +128,7 @@ internal static class QuickstartCommand
         {
             Data = floatConfig,
             Samples = AnalysisSamples,
+            Progress = progress,
         };
         AnalysisReport analysis = services.GetRequiredService<ClassifierAnalyzer>().Analyze(request);
         string html = Path.Combine(workDir, "model_analysis.html");

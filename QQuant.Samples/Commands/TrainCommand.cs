@@ -14,7 +14,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class TrainCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, TerminalProgress progress)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON training config." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where logs and checkpoints go (default: the config's workDir, else work_dirs/<config name>)." };
@@ -50,6 +50,7 @@ internal static class TrainCommand
                 Device = parsed.GetValue(device),
                 ProcessGroup = group,
                 SyncBatchNorm = parsed.GetValue(syncBn),
+                Progress = group.Rank == 0 ? progress : null,
             };
             using TrainingRun run = DistributedFailure.Prepare(group, () => services.GetRequiredService<ClassifierTrainer>().Prepare(
                 ConfigDocument.Load(parsed.GetValue(config)!.FullName, parsed.GetValue(options)), overrides, output));

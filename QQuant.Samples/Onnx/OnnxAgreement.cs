@@ -12,13 +12,18 @@ namespace QQuant.Samples;
 /// <param name="MaxLogitDifference">The largest absolute difference of one logit.</param>
 internal sealed record OnnxAgreement(int Samples, double Agreement, double LibraryTop1, double OnnxTop1, double MaxLogitDifference)
 {
-    /// <summary>Runs <paramref name="model"/> (in evaluation) and <paramref name="onnx"/> on every batch of <paramref name="loader"/>.</summary>
-    public static OnnxAgreement Measure(ImageClassifier model, OnnxClassifier onnx, DataLoader loader)
+    /// <summary>
+    /// Runs <paramref name="model"/> (in evaluation) and <paramref name="onnx"/> on every batch of <paramref name="loader"/>,
+    /// telling <paramref name="progress"/>, if not null, of each batch (stage <paramref name="stage"/>).
+    /// </summary>
+    public static OnnxAgreement Measure(ImageClassifier model, OnnxClassifier onnx, DataLoader loader, IProgress<ProgressStep>? progress = null, string stage = "verify")
     {
         int samples = 0, same = 0, libraryRight = 0, onnxRight = 0;
         double maxDifference = 0;
         model.eval();
         using var noGrad = no_grad();
+        int batches = 0;
+        progress?.Report(new ProgressStep(stage, 0, loader.BatchesPerEpoch));
         foreach (Batch batch in loader)
         {
             using (batch)
@@ -34,6 +39,8 @@ internal sealed record OnnxAgreement(int Samples, double Agreement, double Libra
                 onnxRight += (int)(onnxLabels == truth).sum().ToInt64();
                 maxDifference = Math.Max(maxDifference, (library - exported).abs().max().ToDouble());
             }
+
+            progress?.Report(new ProgressStep(stage, ++batches, loader.BatchesPerEpoch));
         }
 
         return new OnnxAgreement(samples, (double)same / samples, 100.0 * libraryRight / samples, 100.0 * onnxRight / samples, maxDifference);

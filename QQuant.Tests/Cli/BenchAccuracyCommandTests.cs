@@ -26,7 +26,7 @@ public class BenchAccuracyCommandTests
     [InlineData(false, "--quick --breakdown false --no-breakdown")]
     public void The_breakdown_is_on_in_the_full_run_and_off_with_quick_unless_a_flag_says_otherwise(bool expected, string args)
     {
-        System.CommandLine.ParseResult parsed = Create(TextWriter.Null, TextWriter.Null).Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        System.CommandLine.ParseResult parsed = Create(TextWriter.Null, TextWriter.Null, new TerminalProgress(TextWriter.Null, isTerminal: false)).Parse(args.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         Assert.Empty(parsed.Errors);
         Assert.Equal(expected, IncludesBreakdown(parsed));

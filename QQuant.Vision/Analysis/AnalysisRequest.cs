@@ -1,3 +1,4 @@
+using QQuant.Analysis;
 using static TorchSharp.torch;
 
 namespace QQuant.Vision.Analysis;
@@ -26,4 +27,10 @@ public sealed record AnalysisRequest(ConfigDocument FloatConfig, string FloatChe
 
     /// <summary>Also measure per-layer sensitivity (two forward passes over the inputs per quantized layer).</summary>
     public bool Sensitivity { get; init; } = true;
+
+    /// <summary>
+    /// Told of the per-layer sensitivity's progress, layer by layer (<see cref="SensitivityAnalysis.Measure"/>'s
+    /// <c>sensitivity</c> stage), or null (the default) for no reports.
+    /// </summary>
+    public IProgress<ProgressStep>? Progress { get; init; }
 }

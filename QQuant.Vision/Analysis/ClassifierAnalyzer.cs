@@ -47,7 +47,7 @@ public sealed class ClassifierAnalyzer
             ? ValSplit(split.Dataset, split.Settings, request.Data!, options.Device)
             : ([quantizedModel.Preprocess(request.Images)], null, string.Join(", ", request.Images));
         ModelAnalysisResult comparison = ModelAnalysis.Compare(floatModel.Model, quantizedModel.Model, inputs);
-        SensitivityResult? sensitivity = request.Sensitivity ? SensitivityAnalysis.Measure(floatModel.Model, quantizedModel.Model, inputs, labels) : null;
+        SensitivityResult? sensitivity = request.Sensitivity ? SensitivityAnalysis.Measure(floatModel.Model, quantizedModel.Model, inputs, labels, request.Progress) : null;
         return new AnalysisReport(
             Checkpoint.CurrentQQuantVersion,
             DateTimeOffset.UtcNow,

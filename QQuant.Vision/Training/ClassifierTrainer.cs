@@ -160,7 +160,7 @@ public sealed class ClassifierTrainer
                 },
             };
             IReadOnlyList<KeyValuePair<string, double>>? start = resumeFrom is null && loadFrom is not null && report is not null
-                ? StartQat(model, train, data, settings.QatStart, evaluator, group, seed, device, log)
+                ? StartQat(model, train, data, settings.QatStart, evaluator, group, seed, device, log, overrides.Progress)
                 : null;
             var trainer = new Trainer<Batch>(new ClassificationTask(model, loader), optimizer, schedule, options, log, evaluator);
             if (resumeFrom is not null)
@@ -320,7 +320,7 @@ public sealed class ClassifierTrainer
     // so the training loader's order is what it would be without them.
     private static IReadOnlyList<KeyValuePair<string, double>>? StartQat(
         ImageClassifier model, ImageDataset train, DataConfig data, QatStartConfig start, IEvaluator? evaluator,
-        IProcessGroup group, long seed, Device device, TrainingLog log)
+        IProcessGroup group, long seed, Device device, TrainingLog log, IProgress<ProgressStep>? progress)
     {
         if (start.CalibrationBatches == 0)
         {
@@ -341,11 +341,11 @@ public sealed class ClassifierTrainer
         }
 
         // Both passes stream the loader's first batches, loading them twice rather than holding them all on the device.
-        CalibrationSummary calibration = QuantCalibration.Calibrate(model, loader.Take(start.CalibrationBatches), Forward);
+        CalibrationSummary calibration = QuantCalibration.Calibrate(model, FirstBatches(loader, start.CalibrationBatches), Forward, progress: progress);
         log.Info($"qatStart: calibrated {calibration.Quantizers} quantizers on {calibration.Batches} training batches");
         if (start.BatchNormBatches > 0)
         {
-            BatchNormSummary norms = BatchNormReestimation.Reestimate(model, loader.Take(start.BatchNormBatches), Forward);
+            BatchNormSummary norms = BatchNormReestimation.Reestimate(model, FirstBatches(loader, start.BatchNormBatches), Forward, progress);
             log.Info($"qatStart: re-estimated the statistics of {norms.Layers} BatchNorm layers on {norms.Batches} training batches");
         }
 
@@ -366,6 +366,25 @@ public sealed class ClassifierTrainer
         log.Info("qatStart: before the first step, " + string.Join(", ", metrics.Select(m =>
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{m.Key}: {m.Value:0.00}"))));
         return metrics;
+    }
+
+    // The loader's first batches, with their count known before any is loaded (so progress reports know the total).
+    private static CountedBatches FirstBatches(DataLoader loader, int count) =>
+        new(loader.Take(count), Math.Min(count, loader.BatchesPerEpoch));
+
+    private sealed class CountedBatches(IEnumerable<Batch> batches, int count) : IEnumerable<Batch>, System.Collections.ICollection
+    {
+        public int Count => count;
+
+        public bool IsSynchronized => false;
+
+        public object SyncRoot => this;
+
+        public void CopyTo(Array array, int index) => throw new NotSupportedException();
+
+        public IEnumerator<Batch> GetEnumerator() => batches.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static void LoadWeights(ImageClassifier model, string path, TrainingLog log)

@@ -42,4 +42,10 @@ public sealed record TrainingOverrides
 
     /// <summary>With several processes, synchronise BatchNorm statistics over them (<c>--sync-bn</c>).</summary>
     public bool SyncBatchNorm { get; init; }
+
+    /// <summary>
+    /// Told of the <c>qatStart</c> passes batch by batch (<see cref="QuantCalibration"/>'s <c>calibration</c> stage and
+    /// <see cref="BatchNormReestimation"/>'s), or null (the default) for no reports; the training log is unchanged.
+    /// </summary>
+    public IProgress<ProgressStep>? Progress { get; init; }
 }
