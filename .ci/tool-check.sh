@@ -14,7 +14,8 @@ rid=linux-x64
 
 version=$(dotnet msbuild "$repo/QQuant.Samples/QQuant.Samples.csproj" -getProperty:Version)
 step "dotnet pack QQuant.Samples -c Release -o $feed"
-# The publish folder that pack fills goes under the work folder, not next to the build output (another 580 MB).
+# The publish folder that pack fills goes under the work folder, not next to the build output (another 580 MB); one
+# folder serves since only linux-x64 is packed (with several RIDs, each needs its own).
 rm -rf "$feed" "$work/publish"
 dotnet pack "$repo/QQuant.Samples" -c Release -o "$feed" -p:PublishDir="$work/publish/" -tl:off -nologo \
   >"$work/pack.log" 2>&1 || { cat "$work/pack.log"; fail "dotnet pack QQuant.Samples"; }
