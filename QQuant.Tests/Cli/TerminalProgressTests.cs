@@ -113,9 +113,7 @@ public class CliProgressTests(FailFastInputs inputs) : IClassFixture<FailFastInp
         Directory.CreateDirectory(Path.GetDirectoryName(page)!);
         string onnx = Path.Combine(inputs.Folder.Path, "progress", "lsq.onnx");
 
-        (int code, string output, string error) = Run(
-            "analyze", "--image", inputs.Image, "--config-float", inputs.FloatConfig, "--config-int", inputs.QuantConfig,
-            "--checkpoint-float", inputs.FloatCheckpoint, "--checkpoint-int", inputs.QuantCheckpoint, "--out", page);
+        (int code, string output, string error) = Run(Analyze(page));
 
         Assert.True(code == 0, error);
         Assert.Equal("", error);
@@ -137,9 +135,7 @@ public class CliProgressTests(FailFastInputs inputs) : IClassFixture<FailFastInp
         Directory.CreateDirectory(Path.GetDirectoryName(page)!);
         string onnx = Path.Combine(inputs.Folder.Path, "progress-terminal", "lsq.onnx");
 
-        (int code, string output, string error) = OnTerminal(
-            "analyze", "--image", inputs.Image, "--config-float", inputs.FloatConfig, "--config-int", inputs.QuantConfig,
-            "--checkpoint-float", inputs.FloatCheckpoint, "--checkpoint-int", inputs.QuantCheckpoint, "--out", page);
+        (int code, string output, string error) = OnTerminal(Analyze(page));
 
         Assert.True(code == 0, error);
         Assert.StartsWith("\r[0/", error, StringComparison.Ordinal);
@@ -153,13 +149,13 @@ public class CliProgressTests(FailFastInputs inputs) : IClassFixture<FailFastInp
         Assert.DoesNotContain("\r", output, StringComparison.Ordinal);
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = QQuantCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private string[] Analyze(string page) =>
+    [
+        "analyze", "--image", inputs.Image, "--config-float", inputs.FloatConfig, "--config-int", inputs.QuantConfig,
+        "--checkpoint-float", inputs.FloatCheckpoint, "--checkpoint-int", inputs.QuantCheckpoint, "--out", page,
+    ];
+
+    private static (int Code, string Output, string Error) Run(params string[] args) => TrainTestInferCommandTests.Run(args);
 
     // As QQuantCli.Run, with the error writer taken for a terminal.
     private static (int Code, string Output, string Error) OnTerminal(params string[] args)
