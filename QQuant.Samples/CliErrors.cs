@@ -3,8 +3,9 @@ using System.CommandLine;
 namespace QQuant.Samples;
 
 /// <summary>
-/// How every command fails, in one place: a QQuant error (or bad input the runtime rejects) prints one
-/// <c>error: message</c> line and exits 1; with the root's <c>--verbose</c> the line goes on with the exception's type,
+/// How every command fails, in one place: a command line that does not parse prints the command's help and
+/// <c>error:</c> lines (<see cref="CliUsage"/>); a QQuant error (or bad input the runtime rejects) prints one
+/// <c>error: message</c> line; both exit 1; with the root's <c>--verbose</c> the line goes on with the exception's type,
 /// inner exceptions and stack trace.
 /// </summary>
 internal static class CliErrors
@@ -23,7 +24,9 @@ internal static class CliErrors
     /// ended first, so the error starts a line of its own.
     /// </summary>
     public static int Invoke(ParseResult parsed, TextWriter output, TextWriter error, TerminalProgress? progress = null) =>
-        Run(error, IsVerbose(parsed), progress, () => parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }));
+        parsed.Errors.Count > 0
+            ? CliUsage.Fail(parsed, output, error)
+            : Run(error, IsVerbose(parsed), progress, () => parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }));
 
     private static int Run(TextWriter error, bool verbose, TerminalProgress? progress, Func<int> action)
     {

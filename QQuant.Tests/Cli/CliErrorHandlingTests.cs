@@ -47,6 +47,43 @@ public class CliErrorHandlingTests
         Assert.Contains("--verbose", output);
     }
 
+    /// <summary>Command lines that do not parse, and the one error line each prints under the command's help.</summary>
+    public static TheoryData<string[], string, string> BadCommandLines() => new()
+    {
+        { ["trian", "x.json"], "qquant:", "error: unknown command 'trian' (nearest: 'train')" },
+        { ["bench", "kernals"], "Measure QQuant's speed", "error: unknown command 'kernals' (nearest: 'kernels')" },
+        { ["train", "x.json", "--wrok-dir", "d"], "Train (or QAT-fine-tune)", "error: unknown option '--wrok-dir' (nearest: '--work-dir')" },
+        { ["--verbos", "info"], "Print QQuant, TorchSharp", "error: unknown option '--verbos' (nearest: '--verbose')" },
+        { ["info", "extra"], "Print QQuant, TorchSharp", "error: unexpected argument 'extra'" },
+        { [], "qquant:", "error: no command given; choose from info, plan, train, test, predict, export, analyze, quickstart, bench" },
+        { ["bench"], "Measure QQuant's speed", "error: no command given; choose from data, accuracy, analyze, kernels, qat, export, dist, faults" },
+        { ["plan", "--config", "p.json", "--model", "resnet9"], "Print what a JSON policy",
+            "error: --model: unknown value 'resnet9'; choose from resnet18, resnet34, resnet50, mobilenet_v2, vgg11_bn (nearest: 'resnet18')." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCommandLines))]
+    public void A_command_line_that_does_not_parse_prints_the_commands_help_and_error_lines(string[] args, string help, string message)
+    {
+        (int code, string output, string error) = Run(args);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"Description:{Environment.NewLine}  {help}", output, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Equal(message, Assert.Single(Lines(error)));
+    }
+
+    [Fact]
+    public void Every_missing_required_option_gets_its_own_error_line()
+    {
+        (int code, _, string error) = Run("analyze", "--image", "a.png", "--config-float", "f.json");
+
+        Assert.Equal(1, code);
+        Assert.Equal(
+            ["error: Option '--config-int' is required.", "error: Option '--checkpoint-float' is required.", "error: Option '--checkpoint-int' is required."],
+            Lines(error));
+    }
+
     [Theory]
     [MemberData(nameof(BadInput))]
     public void Bad_input_is_one_error_line_and_exit_code_1_without_a_stack_trace(string[] args, string message)
