@@ -84,6 +84,21 @@ public class FailFastTests
     }
 
     [Fact]
+    public void A_work_dir_under_a_file_is_named_by_the_option_or_key_that_gave_it()
+    {
+        using var folder = new TemporaryFolder("fail-fast");
+        string config = TrainTestInferCommandTests.WriteConfig(folder, "float.json");
+        string plain = folder.Write("plain.txt", [1]);
+        string workDir = Path.Combine(plain, "w");
+
+        (int code, string output, string error) = Run("train", config, "--work-dir", workDir);
+        AssertFailedAlone(code, output, error, workDir, $"--work-dir: cannot make '{workDir}': '{plain}' is a file, not a folder.");
+
+        (code, output, error) = Run("train", config, "--options", $"workDir={workDir}");
+        AssertFailedAlone(code, output, error, workDir, $"workDir: cannot make '{workDir}'");
+    }
+
+    [Fact]
     public void A_run_that_fails_after_making_its_work_dir_removes_it_again()
     {
         // The file exists, so the checks before the start pass; reading it fails once the log is open.

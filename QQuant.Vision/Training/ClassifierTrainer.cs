@@ -49,8 +49,9 @@ public sealed class ClassifierTrainer
         // Everything the run needs is checked and built before the work dir or a log line appears: bad input fails
         // with its error alone and leaves nothing behind.
         TrainingConfig settings = Bind(config);
-        string workDir = Path.GetFullPath(overrides.WorkDir ?? settings.WorkDir
-                                          ?? Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(config.Path)));
+        string workDir = FilePaths.RequireFolder(overrides.WorkDir ?? settings.WorkDir
+                                                 ?? Path.Combine("work_dirs", Path.GetFileNameWithoutExtension(config.Path)),
+                                                 overrides.WorkDir is not null ? "--work-dir" : "workDir");
         long seed = overrides.Seed ?? settings.Seed ?? 0;
         bool deterministic = overrides.Deterministic ?? settings.Deterministic;
         Device device = Devices.Parse(overrides.Device ?? settings.Device, overrides.Device is null ? "device" : "--device");
