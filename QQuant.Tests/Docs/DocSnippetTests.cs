@@ -88,7 +88,7 @@ public partial class DocSnippetTests
     public void Every_readme_that_ships_is_read()
     {
         Assert.Equal(
-            ["QQuant.Core/README.md", "QQuant.Quantizers/README.md", "QQuant.Vision/README.md"],
+            ["QQuant.Core/README.md", "QQuant.Quantizers/README.md", "QQuant.Samples/README.md", "QQuant.Vision/README.md"],
             MarkdownDocs.PackageReadmes.Order(StringComparer.Ordinal));
         Assert.Contains("QQuant.Samples/examples/CustomQuantizer/README.md", MarkdownDocs.ExampleReadmes);
         Assert.Contains("QQuant.Samples/examples/QuantizeTorchVision/README.md", MarkdownDocs.ExampleReadmes);
