@@ -20,7 +20,7 @@ internal static class QQuantCli
             InfoCommand.Create(output),
             PlanCommand.Create(output),
             TrainCommand.Create(output, error, progress),
-            TestCommand.Create(output),
+            TestCommand.Create(output, progress),
             PredictCommand.Create(output),
             ExportCommand.Create(output, progress),
             AnalyzeCommand.Create(output, progress),

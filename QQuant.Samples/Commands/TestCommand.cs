@@ -13,7 +13,7 @@ namespace QQuant.Samples.Commands;
 /// </summary>
 internal static class TestCommand
 {
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TerminalProgress progress)
     {
         var config = new Argument<FileInfo>("config") { Description = "The JSON config the checkpoint was trained with." };
         var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "The QQuant checkpoint to evaluate." };
@@ -34,7 +34,7 @@ internal static class TestCommand
             string? target = parsed.GetValue(outFile) is { } file ? FilePaths.RequireWritable(file.FullName, "--out") : null;
             Device runOn = CliOptions.ResolveDevice(parsed.GetValue(device), document);
             using ServiceProvider services = CliServices.Create();
-            TestResult result = services.GetRequiredService<ClassifierTester>().Test(document, checkpointPath, runOn, keepPredictions: target is not null);
+            TestResult result = services.GetRequiredService<ClassifierTester>().Test(document, checkpointPath, runOn, keepPredictions: target is not null, progress: progress);
             foreach ((string key, double value) in result.Metrics)
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\n{key} : {value:0.00}"));

@@ -147,6 +147,14 @@ public class CliProgressTests(FailFastInputs inputs) : IClassFixture<FailFastInp
         Assert.True(code == 0, error);
         Assert.Matches(@"^\r\[0/(\d+)\] ONNX export(\r.*)*\r\[\1/\1\] ONNX export: [\w.]+ *" + Environment.NewLine + "$", error);
         Assert.DoesNotContain("\r", output, StringComparison.Ordinal);
+
+        // The shipped subset's 1 000 test images in batches of 250.
+        (code, output, error) = OnTerminal("test", inputs.QuantConfig, inputs.QuantCheckpoint);
+
+        Assert.True(code == 0, error);
+        Assert.Equal("\r[0/4] test\r[1/4] test\r[2/4] test\r[3/4] test\r[4/4] test" + Environment.NewLine, error);
+        Assert.Contains("accuracy_top-1 : ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\r", output, StringComparison.Ordinal);
     }
 
     private string[] Analyze(string page) =>

@@ -10,6 +10,8 @@ namespace QQuant.Vision;
 /// </summary>
 public sealed class ClassifierTester
 {
+    private const string ProgressStage = "test";
+
     private readonly ClassifierTrainer _trainer;
 
     /// <summary>Creates the tester over the trainer that builds models and datasets from configs.</summary>
@@ -21,8 +23,10 @@ public sealed class ClassifierTester
     /// <param name="device">Where to run; null for the CPU.</param>
     /// <param name="keepPredictions">Also return each sample's label, score and class.</param>
     /// <param name="maxSamples">Evaluate the first this many samples only, or null.</param>
+    /// <param name="progress">Told of each batch evaluated (stage <c>test</c>; see <see cref="ProgressStep"/>), or null.</param>
     /// <exception cref="QQuantException">The config, the data or the checkpoint do not fit.</exception>
-    public TestResult Test(ConfigDocument config, string checkpointPath, Device? device = null, bool keepPredictions = false, int? maxSamples = null)
+    public TestResult Test(
+        ConfigDocument config, string checkpointPath, Device? device = null, bool keepPredictions = false, int? maxSamples = null, IProgress<ProgressStep>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         if (!File.Exists(checkpointPath))
@@ -58,9 +62,19 @@ public sealed class ClassifierTester
             model.to(device);
             var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = data.SamplesPerGpu, Workers = data.WorkersPerGpu, Device = device });
             var predictions = new List<Prediction>();
+            int batches = 0;
+            progress?.Report(new ProgressStep(ProgressStage, 0, loader.BatchesPerEpoch));
             var evaluator = new ClassifierEvaluator(loader, settings.Evaluation.Topk)
             {
-                OnBatch = keepPredictions ? logits => predictions.AddRange(Prediction.FromLogits(logits, dataset.Classes)) : null,
+                OnBatch = logits =>
+                {
+                    if (keepPredictions)
+                    {
+                        predictions.AddRange(Prediction.FromLogits(logits, dataset.Classes));
+                    }
+
+                    progress?.Report(new ProgressStep(ProgressStage, ++batches, loader.BatchesPerEpoch));
+                },
             };
             IReadOnlyList<KeyValuePair<string, double>> metrics = evaluator.Evaluate(model);
             return new TestResult(metrics, dataset.Count, predictions);
