@@ -153,13 +153,7 @@ public class CliErrorHandlingTests
 
     private static string[] Lines(string text) => text.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = QQuantCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => TrainTestInferCommandTests.Run(args);
 
     /// <summary>An output that cannot be written, as a full disk or a closed pipe behind standard output.</summary>
     private sealed class FailingWriter(Exception failure) : TextWriter

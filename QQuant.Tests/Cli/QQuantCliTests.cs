@@ -119,11 +119,5 @@ public class QQuantCliTests
         Assert.Contains(choices, error);
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = QQuantCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static (int Code, string Output, string Error) Run(params string[] args) => TrainTestInferCommandTests.Run(args);
 }

@@ -69,13 +69,7 @@ public sealed class TrainedCheckpoints : IDisposable
 [Collection(GlobalTorchRandom.Name)]
 public class OnnxExportCliTests(TrainedCheckpoints trained) : IClassFixture<TrainedCheckpoints>
 {
-    internal static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = QQuantCli.Run(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    internal static (int Code, string Output, string Error) Run(params string[] args) => QQuant.Tests.Cli.TrainTestInferCommandTests.Run(args);
 
     private static void AssertOneErrorLine(int code, string error, params string[] naming)
     {
